@@ -1,0 +1,1 @@
+"""Read side of citebot: retrieval, answering, Discord rendering and the CLI."""

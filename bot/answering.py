@@ -1,0 +1,216 @@
+"""Answer a question from the index: retrieve, answer (LLM or extractive), check citations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from bot import prompts
+from bot.citations import MARKER, check_citations
+from bot.extractive import SentenceEmbedder, compose, pick_sentences
+from bot.llm import LLMError, OnDelta, acomplete, answer_messages, complete, condense_question
+from bot.models import Answer, Passage
+from bot.retrieval import Query
+from bot.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+
+REFUSAL = "I couldn't find that in the indexed articles."
+FALLBACK_NOTICE = "The language model is unavailable, so this answer quotes the articles directly."
+UNVERIFIED_NOTICE = (
+    "The model's answer could not be matched to the sources, so this answer quotes them directly."
+)
+
+
+class Retriever(Protocol):
+    """Anything that turns a query into ranked passages."""
+
+    def retrieve(self, query: Query, k: int) -> list[Passage]:
+        """The top `k` passages."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerConfig:
+    """Knobs for answering (from settings)."""
+
+    top_k: int = 5
+    min_relevance: float = 0.3
+    max_sentences: int = 2
+
+
+class Answerer:
+    """The question-answering pipeline every entry point shares (CLI, eval, Discord)."""
+
+    def __init__(
+        self,
+        *,
+        retriever: Retriever,
+        embedder: SentenceEmbedder,
+        config: AnswerConfig,
+        llm: BaseChatModel | None = None,
+        count_documents: Any = None,
+    ):
+        self.retriever = retriever
+        self.embedder = embedder
+        self.config = config
+        self.llm = llm
+        self._count_documents = count_documents
+
+    @property
+    def mode(self) -> str:
+        """"llm" when a chat model is configured, else "extractive"."""
+        return "llm" if self.llm is not None else "extractive"
+
+    def documents(self) -> int:
+        """How many documents the index holds (0 when unknown)."""
+        return int(self._count_documents()) if self._count_documents is not None else 0
+
+    # -- retrieval -----------------------------------------------------------------------------
+
+    def retrieve(self, question: str, as_of: str = "") -> list[Passage]:
+        """Top passages for the question."""
+        return self.retriever.retrieve(Query(question, as_of), self.config.top_k)
+
+    def relevant(self, passages: Sequence[Passage]) -> bool:
+        """True when the best passage clears the refusal threshold."""
+        return bool(passages) and passages[0].score >= self.config.min_relevance
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def answer(self, question: str, *, as_of: str = "") -> Answer:
+        """Answer synchronously (CLI and eval)."""
+        started = time.perf_counter()
+        passages = self.retrieve(question, as_of)
+        retrieved_at = time.perf_counter()
+        if not self.relevant(passages):
+            answer = self.refusal(question, passages, as_of)
+        elif self.llm is not None:
+            try:
+                raw = complete(self.llm, answer_messages(question, passages, as_of))
+                answer = self.from_llm(question, raw, passages, as_of)
+            except LLMError as exc:
+                log.warning("LLM failed, answering extractively: %s", exc)
+                answer = self.extractive(question, passages, as_of, fallback=True)
+        else:
+            answer = self.extractive(question, passages, as_of)
+        return _timed(answer, started, retrieved_at)
+
+    async def aanswer(
+        self, question: str, *, as_of: str = "", on_delta: OnDelta | None = None
+    ) -> Answer:
+        """Answer without blocking the event loop (Discord); stream LLM text to `on_delta`."""
+        started = time.perf_counter()
+        passages = await asyncio.to_thread(self.retrieve, question, as_of)
+        retrieved_at = time.perf_counter()
+        if not self.relevant(passages):
+            answer = self.refusal(question, passages, as_of)
+        elif self.llm is not None:
+            try:
+                raw = await acomplete(self.llm, answer_messages(question, passages, as_of), on_delta)
+                answer = await asyncio.to_thread(self.from_llm, question, raw, passages, as_of)
+            except LLMError as exc:
+                log.warning("LLM failed, answering extractively: %s", exc)
+                answer = await asyncio.to_thread(
+                    self.extractive, question, passages, as_of, fallback=True
+                )
+        else:
+            answer = await asyncio.to_thread(self.extractive, question, passages, as_of)
+        return _timed(answer, started, retrieved_at)
+
+    def standalone(self, question: str, history: list[tuple[str, str]]) -> str:
+        """Turn a follow-up into a standalone question (LLM rewrite, or joined with the last one)."""
+        if not history:
+            return question
+        if self.llm is not None:
+            try:
+                return condense_question(self.llm, question, history)
+            except LLMError as exc:
+                log.warning("follow-up rewrite failed, joining instead: %s", exc)
+        return f"{history[-1][0]} {question}"
+
+    # -- building answers ----------------------------------------------------------------------
+
+    def refusal(self, question: str, passages: list[Passage], as_of: str) -> Answer:
+        """The honest "not in the articles" answer."""
+        return Answer(
+            question=question,
+            text=REFUSAL,
+            refused=True,
+            mode="llm" if self.llm is not None else "extractive",
+            retrieved=passages,
+            searched=self.documents(),
+            as_of=as_of,
+        )
+
+    def extractive(
+        self, question: str, passages: list[Passage], as_of: str, *, fallback: bool = False
+    ) -> Answer:
+        """Quote the best sentences, with citations."""
+        picks = pick_sentences(
+            question, passages, self.embedder, max_sentences=self.config.max_sentences
+        )
+        checked = check_citations(compose(picks), passages)
+        if not checked.citations:
+            return self.refusal(question, passages, as_of)
+        return Answer(
+            question=question,
+            text=checked.text,
+            refused=False,
+            mode="extractive",
+            citations=checked.citations,
+            retrieved=passages,
+            fallback=fallback,
+            notice=FALLBACK_NOTICE if fallback else "",
+            searched=self.documents(),
+            as_of=as_of,
+        )
+
+    def from_llm(self, question: str, raw: str, passages: list[Passage], as_of: str) -> Answer:
+        """Check the model's citations; refuse, keep, or replace an unsupported answer."""
+        if prompts.NOT_FOUND.lower().rstrip(".") in raw.lower():
+            return self.refusal(question, passages, as_of)
+        checked = check_citations(raw, passages)
+        sentences = split_sentences(raw)
+        central = MARKER.sub("", sentences[0].text).strip() if sentences else ""
+        if not checked.citations or central in checked.unsupported:
+            log.info("LLM answer failed the citation check (%d unsupported)", len(checked.unsupported))
+            answer = self.extractive(question, passages, as_of)
+            answer.notice = "" if answer.refused else UNVERIFIED_NOTICE
+            return answer
+        notice = ""
+        if checked.unsupported:
+            notice = "Statements with no supporting source were removed."
+            checked = check_citations(_drop_unsupported(raw, checked.unsupported), passages)
+        return Answer(
+            question=question,
+            text=checked.text,
+            refused=False,
+            mode="llm",
+            citations=checked.citations,
+            retrieved=passages,
+            notice=notice,
+            searched=self.documents(),
+            as_of=as_of,
+        )
+
+
+def _drop_unsupported(raw: str, unsupported: list[str]) -> str:
+    keep = [s.text for s in split_sentences(raw) if MARKER.sub("", s.text).strip() not in unsupported]
+    return " ".join(keep)
+
+
+def _timed(answer: Answer, started: float, retrieved_at: float) -> Answer:
+    done = time.perf_counter()
+    answer.timings_ms = {
+        "retrieve": (retrieved_at - started) * 1000,
+        "answer": (done - retrieved_at) * 1000,
+        "total": (done - started) * 1000,
+    }
+    return answer

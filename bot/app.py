@@ -1,0 +1,65 @@
+"""Composition root helpers: build the store, embedder, retriever and answerer from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from bot.answering import AnswerConfig, Answerer
+from bot.retrieval import DenseRetriever
+from bot.settings import Settings
+from ingest.embeddings import Embedder, build_embedder
+from ingest.errors import EmptyIndex, ModelMismatch
+from ingest.store import Store, open_store
+
+
+@dataclass
+class Citebot:
+    """Everything the read side needs, built once per process."""
+
+    settings: Settings
+    store: Store
+    embedder: Embedder
+    answerer: Answerer
+
+
+def build_citebot(
+    settings: Settings,
+    *,
+    llm: BaseChatModel | None = None,
+    http_client: Any = None,
+    http_async_client: Any = None,
+    require_documents: bool = True,
+) -> Citebot:
+    """Open the index and wire the answering pipeline (LLM mode when a key is set)."""
+    embedder = build_embedder(settings, http_client=http_client)
+    store = open_store(settings)
+    if store.model_id and store.model_id != embedder.model_id:
+        raise ModelMismatch(
+            f"Collection {settings.collection!r} holds {store.model_id!r} vectors, but "
+            f"CITEBOT_EMBEDDINGS={settings.embeddings} embeds questions with {embedder.model_id!r}.",
+            hint="Use the setting the collection was built with, or re-ingest into a new collection.",
+        )
+    if require_documents and store.count_documents() == 0:
+        raise EmptyIndex(f"Collection {settings.collection!r} holds no documents.")
+    if llm is None and settings.llm_enabled:
+        from bot.llm import build_chat_model
+
+        llm = build_chat_model(
+            settings, http_client=http_client, http_async_client=http_async_client
+        )
+    retriever = DenseRetriever(store, embedder)
+    answerer = Answerer(
+        retriever=retriever,
+        embedder=embedder,
+        llm=llm,
+        config=AnswerConfig(
+            top_k=settings.top_k,
+            min_relevance=settings.min_relevance,
+            max_sentences=settings.max_answer_sentences,
+        ),
+        count_documents=store.count_documents,
+    )
+    return Citebot(settings=settings, store=store, embedder=embedder, answerer=answerer)

@@ -1,0 +1,113 @@
+"""Check every `[n]` in an answer against the passage it cites, then renumber.
+
+Per claim: each sentence of the answer keeps only the citations whose passage supports it
+(enough of its content words, and every number it states, are in the passage). Citations are then
+renumbered 1..m in order of first use, so the answer and the source list always agree: every `[n]`
+has a citation and every citation is used. The quote shown for a citation is the sentence of the
+passage that best supports what was said.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.models import Citation, Passage
+from bot.sentences import split_sentences
+from bot.text import content_terms, numbers, overlap
+
+MARKER = re.compile(r"\s*\[(\d{1,3})\]")
+MIN_SUPPORT = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedAnswer:
+    """An answer after the citation check."""
+
+    text: str
+    citations: list[Citation]
+    unsupported: list[str]  # sentences with no supporting citation
+    dropped: int  # citation markers removed (out of range or unsupported)
+
+
+def supports(claim: str, evidence: str, *, min_support: float = MIN_SUPPORT) -> bool:
+    """True if `evidence` backs `claim`: shared content words and every stated number."""
+    claim_numbers = numbers(claim)
+    if claim_numbers and not claim_numbers <= numbers(evidence):
+        return False
+    if not content_terms(claim):
+        return True  # nothing checkable ("Yes.")
+    return overlap(claim, evidence) >= min_support
+
+
+def best_quote(claim: str, passage: Passage, *, limit: int = 400) -> str:
+    """The passage sentence(s) that best support `claim`, trimmed to `limit` characters."""
+    sentences = split_sentences(passage.text)
+    if not sentences:
+        return passage.text[:limit]
+    terms = content_terms(claim)
+    best = max(sentences, key=lambda s: len(terms & content_terms(s.text)))
+    return trim(best.text, limit)
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut `text` at a word boundary to at most `limit` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def check_citations(
+    answer: str, passages: list[Passage], *, min_support: float = MIN_SUPPORT
+) -> CheckedAnswer:
+    """Verify and renumber the `[n]` markers of `answer` (numbers index `passages` from 1)."""
+    renumber: dict[int, int] = {}
+    citations: list[Citation] = []
+    unsupported: list[str] = []
+    dropped = 0
+    out: list[str] = []
+    for sentence in split_sentences(answer):
+        claim = MARKER.sub("", sentence.text).strip()
+        cited = [int(m) for m in MARKER.findall(sentence.text)]
+        kept: list[int] = []
+        for n in cited:
+            if not 1 <= n <= len(passages) or n in kept:
+                dropped += 1
+                continue
+            if not supports(claim, passages[n - 1].text, min_support=min_support):
+                dropped += 1
+                continue
+            kept.append(n)
+        if not kept and content_terms(claim):
+            unsupported.append(claim)
+        labels = []
+        for n in kept:
+            if n not in renumber:
+                renumber[n] = len(renumber) + 1
+                passage = passages[n - 1]
+                citations.append(
+                    Citation(
+                        n=renumber[n],
+                        doc_id=passage.doc_id,
+                        chunk_id=passage.chunk_id,
+                        title=passage.title,
+                        url=passage.url,
+                        published_date=passage.published_date,
+                        quote=best_quote(claim, passage),
+                    )
+                )
+            labels.append(f"[{renumber[n]}]")
+        out.append(_attach(claim, "".join(labels)))
+    return CheckedAnswer(" ".join(s for s in out if s), citations, unsupported, dropped)
+
+
+def _attach(claim: str, labels: str) -> str:
+    """Put citation labels before the sentence's final punctuation: "…in 2040 [1]."."""
+    if not labels:
+        return claim
+    match = re.search(r"[.!?]+[\"'”’)]*$", claim)
+    if match is None:
+        return f"{claim} {labels}"
+    return f"{claim[: match.start()]} {labels}{claim[match.start():]}"

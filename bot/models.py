@@ -1,0 +1,89 @@
+"""Plain data passed along the read side: passages in, an `Answer` out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Mode = Literal["llm", "extractive"]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved chunk with its document's metadata and its retrieval score."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    title: str
+    url: str = ""
+    published_date: str = ""
+    source: str = ""
+    path: str = ""
+    start: int = 0
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A numbered source behind an answer: `[n]` in the answer text points here."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    url: str
+    published_date: str
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `ask --json` citation object."""
+        return {
+            "n": self.n,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "url": self.url,
+            "published_date": self.published_date,
+            "quote": self.quote,
+            "chunk_id": self.chunk_id,
+        }
+
+
+@dataclass(slots=True)
+class Answer:
+    """What citebot says to one question, with everything needed to show and audit it."""
+
+    question: str
+    text: str
+    refused: bool
+    mode: Mode
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    fallback: bool = False  # LLM mode failed and this is the extractive answer
+    notice: str = ""  # a short note for the user (e.g. why the fallback happened)
+    searched: int = 0  # how many documents the index held when answering
+    as_of: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `ask --json` object."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "fallback": self.fallback,
+            "notice": self.notice,
+            "as_of": self.as_of,
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [
+                {"doc_id": p.doc_id, "chunk_id": p.chunk_id, "score": round(p.score, 6)}
+                for p in self.retrieved
+            ],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+def passage_dict(passage: Passage) -> dict[str, Any]:
+    """A passage as plain data."""
+    return asdict(passage)

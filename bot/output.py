@@ -1,0 +1,106 @@
+"""Terminal rendering for the CLI: ingest progress and summaries, answers with sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    from bot.models import Answer
+    from ingest.pipeline import IngestSummary
+    from ingest.settings import IngestSettings
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class _RichProgress:
+    def __init__(self, progress: object):
+        from rich.progress import Progress
+
+        assert isinstance(progress, Progress)
+        self._progress = progress
+        self._task: object = None
+
+    def start(self, total_chunks: int) -> None:
+        self._task = self._progress.add_task("Embedding chunks", total=total_chunks)
+
+    def advance(self, chunks: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, chunks)  # type: ignore[arg-type]
+
+
+@contextmanager
+def ingest_progress(*, enabled: bool) -> Iterator[_RichProgress | None]:
+    """A rich progress bar on stderr while embedding (nothing when output is not a terminal)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        yield _RichProgress(progress)
+
+
+def print_ingest_summary(summary: IngestSummary, settings: IngestSettings) -> None:
+    """Print what an ingest did, and every skipped file with its reason."""
+    verb = "Would" if summary.dry_run else "Done:"
+    counts = (
+        f"{len(summary.added)} added, {len(summary.updated)} updated, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed"
+    )
+    if summary.dry_run:
+        out.print(f"Dry run, nothing written. Would change: {counts}.")
+        for label, ids in (("add", summary.added), ("update", summary.updated), ("remove", summary.removed)):
+            for doc_id in ids:
+                out.print(f"  would {label} {escape(doc_id)}")
+    else:
+        out.print(
+            f"{verb} {counts} documents; {summary.chunks_written} chunks embedded "
+            f"in {summary.seconds:.1f}s. Index: {summary.documents_total} documents, "
+            f"{summary.chunks_total} chunks in {escape(settings.where)} ({settings.collection})."
+        )
+        if summary.orphans_removed:
+            out.print(f"Cleaned up {summary.orphans_removed} chunks left by an interrupted ingest.")
+    for item in summary.skipped:
+        err.print(f"[yellow]Skipped[/] {escape(item.where)}: {escape(item.reason)}")
+    if summary.skipped:
+        err.print(f"[yellow]{len(summary.skipped)} skipped[/]; everything else was ingested.")
+
+
+def print_answer(answer: Answer) -> None:
+    """Print the answer, then the numbered sources with their quoted passages."""
+    if answer.notice:
+        out.print(f"[italic]{escape(answer.notice)}[/]")
+    if answer.refused:
+        searched = f" ({answer.searched} articles searched)" if answer.searched else ""
+        out.print(f"{escape(answer.text)}{searched}")
+        return
+    out.print(escape(answer.text))
+    out.print()
+    out.print("[bold]Sources[/]")
+    for c in answer.citations:
+        date = f" ({c.published_date})" if c.published_date else ""
+        out.print(f"[bold][{c.n}][/] {escape(c.title)}{date}")
+        if c.url:
+            out.print(f"    {escape(c.url)}")
+        out.print(f"    [dim]“{escape(c.quote)}”[/]")

@@ -1,0 +1,52 @@
+"""Settings for the read side: answering, the LLM and Discord (extends the ingest settings)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from ingest.settings import IngestSettings, env
+
+
+class Settings(IngestSettings):
+    """Everything `citebot ask`, `eval` and `discord` need."""
+
+    openai_model: str = Field("gpt-4o-mini", validation_alias=env("OPENAI_MODEL"))
+    llm_timeout: float = Field(30.0, gt=0, validation_alias=env("CITEBOT_LLM_TIMEOUT"))
+    llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=env("CITEBOT_LLM_MAX_RETRIES"))
+    llm_deadline: float = Field(60.0, gt=0, validation_alias=env("CITEBOT_LLM_DEADLINE"))
+
+    top_k: int = Field(5, ge=1, le=20, validation_alias=env("CITEBOT_TOP_K"))
+    min_relevance: float = Field(0.30, ge=-1, le=1, validation_alias=env("CITEBOT_MIN_RELEVANCE"))
+    max_answer_sentences: int = Field(2, ge=1, le=6, validation_alias=env("CITEBOT_ANSWER_SENTENCES"))
+
+    discord_token: SecretStr | None = Field(None, validation_alias=env("DISCORD_TOKEN"))
+    allowed_channels: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias=env("CITEBOT_ALLOWED_CHANNELS")
+    )
+    rate_limit_per_minute: int = Field(5, ge=0, validation_alias=env("CITEBOT_RATE_LIMIT"))
+    max_question_chars: int = Field(500, ge=10, le=4000, validation_alias=env("CITEBOT_MAX_QUESTION"))
+    thread_mode: bool = Field(True, validation_alias=env("CITEBOT_THREADS"))
+    followups: bool = Field(True, validation_alias=env("CITEBOT_FOLLOWUPS"))
+    mentions: bool = Field(True, validation_alias=env("CITEBOT_MENTIONS"))
+    use_embeds: bool = Field(True, validation_alias=env("CITEBOT_EMBEDS"))
+    sharded: bool = Field(False, validation_alias=env("CITEBOT_SHARDED"))
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("allowed_channels", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @property
+    def llm_enabled(self) -> bool:
+        """LLM mode is on when an API key is configured."""
+        return self.openai_api_key is not None

@@ -1,0 +1,1 @@
+"""Write side of citebot: load, clean, chunk, embed and store articles."""

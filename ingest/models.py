@@ -1,0 +1,62 @@
+"""Plain data passed along the write side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article, cleaned, with the metadata it came with."""
+
+    doc_id: str
+    text: str
+    title: str
+    url: str = ""
+    source: str = ""
+    published_date: str = ""
+    author: str = ""
+    path: str = ""
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Metadata stored with every chunk of this document (Chroma takes no None)."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "published_date": self.published_date,
+            "author": self.author,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A span of a document's cleaned text: `document.text[start:end] == text`."""
+
+    chunk_id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file or line that was not ingested, and why."""
+
+    where: str
+    reason: str
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """Documents loaded from some paths, plus what had to be skipped."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)

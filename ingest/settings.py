@@ -1,0 +1,73 @@
+"""Settings shared by every entry point, read from the environment and `.env`.
+
+Nothing here runs at import time: entry points call `IngestSettings()` (or the bot's subclass)
+once in their composition root and pass the object down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def env(name: str) -> AliasChoices:
+    """Accept the environment variable `name` (any case) as well as the field name."""
+    return AliasChoices(name, name.lower())
+
+
+class IngestSettings(BaseSettings):
+    """Where the index lives, how text becomes chunks and which model embeds them."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+    openai_api_key: SecretStr | None = Field(None, validation_alias=env("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=env("OPENAI_BASE_URL"))
+    openai_embedding_model: str = Field(
+        "text-embedding-3-small", validation_alias=env("OPENAI_EMBEDDING_MODEL")
+    )
+    embeddings: Literal["local", "openai"] = Field(
+        "local", validation_alias=env("CITEBOT_EMBEDDINGS")
+    )
+    embed_threads: int = Field(0, ge=0, validation_alias=env("CITEBOT_EMBED_THREADS"))
+
+    store: Path = Field(Path(".citebot/store"), validation_alias=env("CITEBOT_STORE"))
+    collection: str = Field("citebot", validation_alias=env("CITEBOT_COLLECTION"))
+    chroma_host: str | None = Field(None, validation_alias=env("CHROMA_HOST"))
+    chroma_port: int = Field(8000, validation_alias=env("CHROMA_PORT"))
+    chroma_ssl: bool = Field(False, validation_alias=env("CHROMA_SSL"))
+    chroma_auth_token: SecretStr | None = Field(None, validation_alias=env("CHROMA_AUTH_TOKEN"))
+
+    chunk_size: int = Field(1000, ge=100, le=20_000, validation_alias=env("CITEBOT_CHUNK_SIZE"))
+    chunk_overlap: int = Field(150, ge=0, validation_alias=env("CITEBOT_CHUNK_OVERLAP"))
+    max_file_mb: float = Field(20.0, gt=0, validation_alias=env("CITEBOT_MAX_FILE_MB"))
+
+    @field_validator("openai_api_key", "chroma_auth_token", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("chroma_host", "openai_base_url", mode="before")
+    @classmethod
+    def _blank_str_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def uses_server(self) -> bool:
+        """True when a Chroma server, not the embedded store, holds the index."""
+        return self.chroma_host is not None
+
+    @property
+    def where(self) -> str:
+        """Say where the index lives, for messages and logs."""
+        if self.chroma_host:
+            return f"Chroma server {self.chroma_host}:{self.chroma_port}"
+        return f"{self.store}"

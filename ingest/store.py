@@ -1,0 +1,365 @@
+"""The Chroma schema: a chunk collection and a document-record collection.
+
+`<collection>` holds one entry per chunk: its embedding, its text and the metadata below. Its
+collection metadata records the embedding model, so mixing vector spaces is refused.
+
+`<collection>-docs` holds one record per document (content hash, chunk count, title, url, date).
+A document's record is its commit point: ingest writes the new chunks first, then the record, then
+deletes the previous version's chunks. Chunk ids embed the content hash (`doc::hash::index`), so a
+reader keeps only chunks whose hash matches the record and never sees half of a document, and an
+interrupted ingest leaves only orphans that the next ingest removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunking import chunk_id, parse_chunk_id
+from ingest.errors import EmptyIndex, IngestLocked, ModelMismatch, StoreError, StoreUnavailable
+from ingest.models import Chunk, Document
+from ingest.settings import IngestSettings
+
+log = logging.getLogger(__name__)
+
+DOCS_SUFFIX = "-docs"
+WRITE_BATCH = 2000
+_NO_VECTOR = [1.0]  # document records are looked up by id, never by similarity
+
+
+@dataclass(frozen=True, slots=True)
+class DocRecord:
+    """What the index holds for one document."""
+
+    doc_id: str
+    content_hash: str
+    n_chunks: int
+    title: str = ""
+    url: str = ""
+    published_date: str = ""
+    source: str = ""
+    path: str = ""
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        """Ids of this version's chunks."""
+        return [chunk_id(self.doc_id, self.content_hash, i) for i in range(self.n_chunks)]
+
+    def owns(self, chunk: str) -> bool:
+        """True if `chunk` belongs to this version of the document."""
+        doc_id, digest, index = parse_chunk_id(chunk)
+        return doc_id == self.doc_id and self.content_hash.startswith(digest) and index < self.n_chunks
+
+    @classmethod
+    def from_metadata(cls, doc_id: str, meta: dict[str, Any]) -> DocRecord:
+        """Rebuild a record from Chroma metadata."""
+        return cls(
+            doc_id=doc_id,
+            content_hash=str(meta.get("content_hash", "")),
+            n_chunks=int(meta.get("n_chunks", 0)),
+            title=str(meta.get("title", "")),
+            url=str(meta.get("url", "")),
+            published_date=str(meta.get("published_date", "")),
+            source=str(meta.get("source", "")),
+            path=str(meta.get("path", "")),
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        """Chroma metadata for this record."""
+        return {
+            "content_hash": self.content_hash,
+            "n_chunks": self.n_chunks,
+            "title": self.title,
+            "url": self.url,
+            "published_date": self.published_date,
+            "source": self.source,
+            "path": self.path,
+        }
+
+
+def make_client(settings: IngestSettings) -> Any:
+    """Open the embedded store or connect to the Chroma server the settings name."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        headers = {}
+        if settings.chroma_auth_token is not None:
+            headers["Authorization"] = f"Bearer {settings.chroma_auth_token.get_secret_value()}"
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                headers=headers,
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise StoreUnavailable(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                f" ({type(exc).__name__}).",
+                hint="Start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST to use"
+                " the embedded store.",
+            ) from None
+    settings.store.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(settings.store), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(
+            f"Cannot open the index at {settings.store} ({type(exc).__name__}: {exc}).",
+            hint="Check the folder's permissions or point CITEBOT_STORE elsewhere.",
+        ) from None
+
+
+class Store:
+    """One citebot index: the chunk collection plus the document records."""
+
+    def __init__(self, client: Any, name: str, chunks: Any, docs: Any):
+        self.client = client
+        self.name = name
+        self.chunks = chunks
+        self.docs = docs
+
+    @property
+    def model_id(self) -> str:
+        """The embedding model the chunks were embedded with."""
+        return str((self.chunks.metadata or {}).get("embedding_model", ""))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def count_documents(self) -> int:
+        """Number of documents in the index."""
+        return int(self.docs.count())
+
+    def count_chunks(self) -> int:
+        """Number of chunk entries (including orphans awaiting clean-up)."""
+        return int(self.chunks.count())
+
+    def records(self, ids: Sequence[str] | None = None) -> dict[str, DocRecord]:
+        """Document records, all of them or those with the given ids."""
+        out: dict[str, DocRecord] = {}
+        if ids is not None and not ids:
+            return out
+        for batch_ids, metas in self._paged(self.docs, ids):
+            for doc_id, meta in zip(batch_ids, metas, strict=True):
+                out[doc_id] = DocRecord.from_metadata(doc_id, meta or {})
+        return out
+
+    def all_chunk_ids(self) -> list[str]:
+        """Every chunk id in the collection."""
+        ids: list[str] = []
+        offset = 0
+        while True:
+            got = self.chunks.get(include=[], limit=WRITE_BATCH * 5, offset=offset)
+            ids.extend(got["ids"])
+            if len(got["ids"]) < WRITE_BATCH * 5:
+                return ids
+            offset += len(got["ids"])
+
+    def _paged(self, collection: Any, ids: Sequence[str] | None) -> Iterator[tuple[list[str], list[Any]]]:
+        if ids is not None:
+            for start in range(0, len(ids), WRITE_BATCH):
+                got = collection.get(ids=list(ids[start : start + WRITE_BATCH]), include=["metadatas"])
+                yield got["ids"], got["metadatas"]
+            return
+        offset = 0
+        while True:
+            got = collection.get(include=["metadatas"], limit=WRITE_BATCH, offset=offset)
+            yield got["ids"], got["metadatas"]
+            if len(got["ids"]) < WRITE_BATCH:
+                return
+            offset += len(got["ids"])
+
+    def generation(self) -> int:
+        """A counter bumped whenever an ingest starts or finishes changing the index."""
+        fresh = self.client.get_collection(self.docs.name)
+        return int((fresh.metadata or {}).get("generation", 0))
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def bump_generation(self) -> int:
+        """Mark the index as changed (derived indexes compare this to know they are stale)."""
+        fresh = self.client.get_collection(self.docs.name)
+        meta = dict(fresh.metadata or {})
+        meta["generation"] = int(meta.get("generation", 0)) + 1
+        fresh.modify(metadata=meta)
+        return int(meta["generation"])
+
+    def write_documents(
+        self,
+        items: Sequence[tuple[Document, str, list[Chunk], np.ndarray]],
+        previous: dict[str, DocRecord],
+    ) -> None:
+        """Write new versions of documents: chunks, then records (the commit), then old chunks go."""
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        vectors: list[np.ndarray] = []
+        for document, digest, chunks, embeddings in items:
+            base = document.metadata
+            for chunk, vector in zip(chunks, embeddings, strict=True):
+                ids.append(chunk.chunk_id)
+                texts.append(chunk.text)
+                metas.append({**base, "chunk_index": chunk.index, "start": chunk.start, "end": chunk.end,
+                              "content_hash": digest})
+                vectors.append(vector)
+        for start in range(0, len(ids), WRITE_BATCH):
+            end = start + WRITE_BATCH
+            self.chunks.upsert(
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=metas[start:end],
+                embeddings=np.asarray(vectors[start:end], dtype=np.float32),
+            )
+        records = [
+            DocRecord(
+                doc_id=document.doc_id,
+                content_hash=digest,
+                n_chunks=len(chunks),
+                title=document.title,
+                url=document.url,
+                published_date=document.published_date,
+                source=document.source,
+                path=document.path,
+            )
+            for document, digest, chunks, _ in items
+        ]
+        if records:
+            self.docs.upsert(
+                ids=[r.doc_id for r in records],
+                metadatas=[r.metadata() for r in records],
+                embeddings=[_NO_VECTOR] * len(records),
+            )
+        stale = [
+            cid
+            for r in records
+            if (old := previous.get(r.doc_id)) is not None and old.content_hash != r.content_hash
+            for cid in old.chunk_ids
+        ]
+        self.delete_chunks(stale)
+
+    def delete_documents(self, records: Iterable[DocRecord]) -> None:
+        """Remove documents: the record first (readers stop seeing it), then its chunks."""
+        records = list(records)
+        if not records:
+            return
+        self.docs.delete(ids=[r.doc_id for r in records])
+        self.delete_chunks([cid for r in records for cid in r.chunk_ids])
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        """Delete chunk entries by id, in batches."""
+        for start in range(0, len(ids), WRITE_BATCH):
+            self.chunks.delete(ids=list(ids[start : start + WRITE_BATCH]))
+
+    def orphan_chunk_ids(self, records: dict[str, DocRecord]) -> list[str]:
+        """Chunks that belong to no committed document version (left by an interrupted ingest)."""
+        orphans = []
+        for cid in self.all_chunk_ids():
+            try:
+                doc_id, _, _ = parse_chunk_id(cid)
+            except ValueError:
+                orphans.append(cid)
+                continue
+            record = records.get(doc_id)
+            if record is None or not record.owns(cid):
+                orphans.append(cid)
+        return orphans
+
+
+def open_store(settings: IngestSettings, *, model_id: str | None = None, client: Any = None) -> Store:
+    """Open the index. With `model_id`, create it if needed and refuse a different model.
+
+    Without `model_id` (the read side), a missing collection raises `EmptyIndex`.
+    """
+    client = client if client is not None else make_client(settings)
+    name = settings.collection
+    try:
+        if model_id is None:
+            try:
+                chunks = client.get_collection(name)
+                docs = client.get_collection(name + DOCS_SUFFIX)
+            except Exception as exc:
+                if _is_not_found(exc):
+                    raise EmptyIndex(f"Nothing has been ingested into collection {name!r} yet.") from None
+                raise
+        else:
+            chunks = client.get_or_create_collection(
+                name,
+                metadata={"embedding_model": model_id},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            docs = client.get_or_create_collection(
+                name + DOCS_SUFFIX, metadata={"generation": 0}, embedding_function=None
+            )
+    except (EmptyIndex, StoreError):
+        raise
+    except Exception as exc:
+        raise _translate(exc, settings) from None
+    store = Store(client, name, chunks, docs)
+    if model_id is not None and store.model_id and store.model_id != model_id:
+        raise ModelMismatch(
+            f"Collection {name!r} was built with the embedding model {store.model_id!r}, "
+            f"but this ingest uses {model_id!r}.",
+            hint="Use the same CITEBOT_EMBEDDINGS setting, or pick a new CITEBOT_COLLECTION "
+            "(or delete the old one) to re-index with the new model.",
+        )
+    return store
+
+
+def _is_not_found(exc: Exception) -> bool:
+    return type(exc).__name__ in {"NotFoundError", "InvalidCollectionException"} or (
+        "does not exist" in str(exc)
+    )
+
+
+def _translate(exc: Exception, settings: IngestSettings) -> StoreError:
+    if settings.chroma_host:
+        return StoreUnavailable(
+            f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} failed "
+            f"({type(exc).__name__}).",
+            hint="Check that it is running and reachable.",
+        )
+    return StoreError(f"The index at {settings.store} cannot be used ({type(exc).__name__}: {exc}).")
+
+
+def lock_path(settings: IngestSettings) -> Path:
+    """Where the ingest write lock lives (beside the store; per server+collection otherwise)."""
+    if settings.chroma_host:
+        base = Path(os.environ.get("XDG_RUNTIME_DIR") or Path.home() / ".cache") / "citebot"
+        return base / f"{settings.chroma_host}-{settings.chroma_port}-{settings.collection}.lock"
+    return settings.store / f"{settings.collection}.ingest.lock"
+
+
+@contextlib.contextmanager
+def ingest_lock(settings: IngestSettings) -> Iterator[None]:
+    """Hold the index's write lock, or raise `IngestLocked` at once if another ingest has it."""
+    path = lock_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise IngestLocked(
+                f"Another ingest ({holder}) is writing this index.",
+                hint="Wait for it to finish, then run this one again.",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
