@@ -36,3 +36,11 @@ test: $(VENV)/.installed-test lint
 
 clean:
 	rm -rf $(VENV) .citebot .pytest_cache .mypy_cache .ruff_cache
+
+eval: setup
+	@if [ ! -d "$(SHARED)" ]; then echo "Skipping eval: $(SHARED) is not here (internal evaluation data)."; exit 0; fi; \
+	CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa $(BIN)/citebot ingest "$(SHARED)/corpus" && \
+	CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa $(BIN)/citebot eval "$(SHARED)/dev.jsonl" --out .citebot/eval-dev.jsonl
+
+bench: setup
+	$(BIN)/python -m benchmarks.run

@@ -1,9 +1,25 @@
-"""Register the subcommands that live in their own modules (eval, discord, feedback)."""
+"""Register the subcommands that live in their own modules.
+
+Each module exposes `register(app)` and imports its heavy dependencies inside the commands, so
+`citebot --help` stays fast.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import typer
+
+MODULES = ("bot.cli_eval", "bot.cli_discord")
 
 
 def register(app: typer.Typer) -> None:
-    """Add the optional command groups to the `citebot` app."""
+    """Add the command groups that are present to the `citebot` app."""
+    for name in MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
