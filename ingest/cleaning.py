@@ -41,7 +41,7 @@ def clean_text(text: str, *, markdown: bool = False) -> str:
     text = _HTML_COMMENT.sub(" ", text)
     text = _HTML_BLOCK.sub(" ", text)
     text = _BLOCK_TAG.sub("\n", text)
-    text = _HTML_TAG.sub(" ", text)
+    text = _HTML_TAG.sub("", text)  # inline tags (b, span, a) sit inside words and phrases
     text = html.unescape(text)
     if markdown:
         text = _MD_IMAGE.sub(r"\1", text)

@@ -142,6 +142,8 @@ def ingest(
 def _open_if_exists(settings: IngestSettings) -> Store | None:
     from ingest.errors import EmptyIndex
 
+    if not settings.uses_server and not settings.store.exists():
+        return None  # a dry run creates nothing, not even the store folder
     try:
         return open_store(settings)
     except EmptyIndex:

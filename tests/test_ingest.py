@@ -1,0 +1,167 @@
+"""Incremental ingest against the real embedder and a real Chroma store in a temp dir."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.settings import Settings
+from ingest.embeddings import LocalEmbedder
+from ingest.errors import ModelMismatch
+from ingest.lexical import load_lexical_index, update_lexical_index
+from ingest.pipeline import ingest
+from ingest.store import open_store
+from tests.conftest import write_article
+
+
+class CountingEmbedder:
+    """The real embedder, counting how many texts it was asked to embed."""
+
+    def __init__(self, inner: LocalEmbedder):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        self.calls += len(texts)
+        return self.inner.embed(texts, progress)
+
+
+def _run(folder: Path, settings: Settings, embedder: Any, **kw: Any) -> Any:
+    return ingest(
+        [folder],
+        settings=settings,
+        embedder=embedder,
+        after_write=lambda st, _: update_lexical_index(st, settings),
+        **kw,
+    )
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    write_article(folder, "a.md", "Alpha article about solar panels. " * 40, id="a", title="Solar")
+    write_article(folder, "b.md", "Beta article about wind farms. " * 40, id="b", title="Wind")
+    write_article(folder, "c.md", "Gamma article about hydro dams. " * 40, id="c", title="Hydro")
+    return folder
+
+
+def test_unchanged_documents_are_not_re_embedded(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    first = _run(corpus, settings, counting)
+    assert sorted(first.added) == ["a", "b", "c"]
+    embedded = counting.calls
+    assert embedded == first.chunks_written > 3
+
+    second = _run(corpus, settings, counting)
+    assert sorted(second.unchanged) == ["a", "b", "c"]
+    assert not second.added and not second.updated and second.chunks_written == 0
+    assert counting.calls == embedded
+
+
+def test_changed_document_replaces_its_old_chunks(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    _run(corpus, settings, embedder)
+    store = open_store(settings)
+    old_ids = store.records(["b"])["b"].chunk_ids
+
+    write_article(corpus, "b.md", "Beta article rewritten about offshore wind. " * 10, id="b", title="Wind")
+    summary = _run(corpus, settings, embedder)
+
+    assert summary.updated == ["b"] and sorted(summary.unchanged) == ["a", "c"]
+    record = store.records(["b"])["b"]
+    ids = set(store.all_chunk_ids())
+    assert not ids & set(old_ids)
+    assert set(record.chunk_ids) <= ids
+    texts = store.chunks.get(ids=record.chunk_ids, include=["documents"])["documents"]
+    assert all("offshore wind" in t for t in texts)
+    assert sorted(load_lexical_index(store, settings).chunk_ids) == sorted(ids)
+
+
+def test_prune_removes_documents_whose_files_are_gone(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    _run(corpus, settings, embedder)
+    (corpus / "c.md").unlink()
+
+    kept = _run(corpus, settings, embedder)
+    assert kept.removed == []  # without --prune nothing is deleted
+    assert open_store(settings).count_documents() == 3
+
+    pruned = _run(corpus, settings, embedder, prune=True)
+    store = open_store(settings)
+    assert pruned.removed == ["c"]
+    assert sorted(store.records()) == ["a", "b"]
+    assert not any(cid.startswith("c::") for cid in store.all_chunk_ids())
+    assert not any(cid.startswith("c::") for cid in load_lexical_index(store, settings).chunk_ids)
+
+
+def test_prune_keeps_documents_from_other_folders(
+    tmp_path: Path, corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    other = tmp_path / "other"
+    write_article(other, "d.md", "Delta article about geothermal heat. " * 20, id="d", title="Geo")
+    _run(corpus, settings, embedder)
+    _run(other, settings, embedder)
+    summary = _run(corpus, settings, embedder, prune=True)
+    assert summary.removed == []
+    assert sorted(open_store(settings).records()) == ["a", "b", "c", "d"]
+
+
+def test_dry_run_reports_without_writing(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    preview = _run(corpus, settings, embedder, dry_run=True)
+    assert sorted(preview.added) == ["a", "b", "c"] and preview.dry_run
+    assert not settings.store.exists()
+
+    _run(corpus, settings, embedder)
+    write_article(corpus, "a.md", "Alpha changed. " * 30, id="a", title="Solar")
+    (corpus / "b.md").unlink()
+    preview = _run(corpus, settings, embedder, dry_run=True, prune=True)
+    assert preview.updated == ["a"] and preview.removed == ["b"]
+    assert open_store(settings).records(["b"])  # still there
+
+
+class OtherModel:
+    model_id = "some-other-model"
+
+    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        rng = np.random.default_rng(0)
+        vectors = rng.normal(size=(len(texts), 384)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_ingesting_with_another_model_is_refused(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    _run(corpus, settings, embedder)
+    write_article(corpus, "e.md", "Epsilon article. " * 20, id="e", title="E")
+    with pytest.raises(ModelMismatch, match="all-MiniLM-L6-v2-onnx-int8"):
+        _run(corpus, settings, OtherModel())
+    assert "e" not in open_store(settings).records()
+
+
+def test_chunk_metadata_keeps_document_fields_and_offsets(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    write_article(
+        corpus, "f.md", "Foxtrot text. " * 100, id="f", title="F", url="https://x.test/f",
+        published_date="2024-02-03",
+    )
+    _run(corpus, settings, embedder)
+    store = open_store(settings)
+    got = store.chunks.get(where={"doc_id": "f"}, include=["metadatas", "documents"])
+    assert len(got["ids"]) >= 2
+    for meta, text in zip(got["metadatas"], got["documents"], strict=True):
+        assert meta["title"] == "F" and meta["url"] == "https://x.test/f"
+        assert meta["published_date"] == "2024-02-03"
+        assert meta["end"] - meta["start"] == len(text)
+    assert store.model_id == "all-MiniLM-L6-v2-onnx-int8"
