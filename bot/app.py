@@ -39,8 +39,10 @@ def build_citebot(
     if store.model_id and store.model_id != embedder.model_id:
         raise ModelMismatch(
             f"Collection {settings.collection!r} holds {store.model_id!r} vectors, but "
-            f"CITEBOT_EMBEDDINGS={settings.embeddings} embeds questions with {embedder.model_id!r}.",
-            hint="Use the setting the collection was built with, or re-ingest into a new collection.",
+            f"CITEBOT_EMBEDDINGS={settings.embeddings} embeds questions with "
+            f"{embedder.model_id!r}.",
+            hint="Use the setting the collection was built with, or re-ingest into a new "
+            "collection.",
         )
     if require_documents and store.count_documents() == 0:
         raise EmptyIndex(f"Collection {settings.collection!r} holds no documents.")

@@ -64,11 +64,14 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'setting'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'setting'}: {err['msg']}"
+            for err in exc.errors()
         )
         fail(f"invalid setting ({problems}). See .env.example.")
     except KeyboardInterrupt:
-        typer.echo("Interrupted. Every document already committed is kept; run again to finish.", err=True)
+        typer.echo(
+            "Interrupted. Every document already committed is kept; run again to finish.", err=True
+        )
         raise typer.Exit(130) from None
 
 
@@ -131,15 +134,15 @@ def ingest(
                 prune=prune,
                 dry_run=dry_run,
                 progress=progress,
-                after_write=lambda st, _: update_lexical_index(st, settings),
+                after_write=lambda st, _: (update_lexical_index(st, settings), None)[1],
             )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
         print_ingest_summary(summary, settings)
-    if not summary.added and not summary.updated and not summary.unchanged and not dry_run:
-        if not summary.skipped:
-            fail(f"found no .md, .txt, .html or .jsonl files under {', '.join(map(str, paths))}.")
+    nothing_found = not (summary.added or summary.updated or summary.unchanged or summary.skipped)
+    if nothing_found and not dry_run:
+        fail(f"found no .md, .txt, .html or .jsonl files under {', '.join(map(str, paths))}.")
     if summary.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
@@ -172,7 +175,9 @@ def ask(
 
 
 @app.command()
-def status(as_json: JsonOpt = False, store: StoreOpt = None, collection: CollectionOpt = None) -> None:
+def status(
+    as_json: JsonOpt = False, store: StoreOpt = None, collection: CollectionOpt = None
+) -> None:
     """Show the index: where it is, the embedding model and how much it holds."""
     from ingest.store import open_store
 
@@ -192,7 +197,6 @@ def status(as_json: JsonOpt = False, store: StoreOpt = None, collection: Collect
     else:
         for key, value in info.items():
             typer.echo(f"{key:>16}: {value}")
-
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from ingest.pipeline import IngestSummary
     from ingest.settings import IngestSettings
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _RichProgress:
@@ -70,7 +70,11 @@ def print_ingest_summary(summary: IngestSummary, settings: IngestSettings) -> No
     )
     if summary.dry_run:
         out.print(f"Dry run, nothing written. Would change: {counts}.")
-        for label, ids in (("add", summary.added), ("update", summary.updated), ("remove", summary.removed)):
+        for label, ids in (
+            ("add", summary.added),
+            ("update", summary.updated),
+            ("remove", summary.removed),
+        ):
             for doc_id in ids:
                 out.print(f"  would {label} {escape(doc_id)}")
     else:

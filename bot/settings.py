@@ -20,14 +20,18 @@ class Settings(IngestSettings):
 
     top_k: int = Field(5, ge=1, le=20, validation_alias=env("CITEBOT_TOP_K"))
     min_relevance: float = Field(0.30, ge=-1, le=1, validation_alias=env("CITEBOT_MIN_RELEVANCE"))
-    max_answer_sentences: int = Field(2, ge=1, le=6, validation_alias=env("CITEBOT_ANSWER_SENTENCES"))
+    max_answer_sentences: int = Field(
+        2, ge=1, le=6, validation_alias=env("CITEBOT_ANSWER_SENTENCES")
+    )
 
     discord_token: SecretStr | None = Field(None, validation_alias=env("DISCORD_TOKEN"))
     allowed_channels: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias=env("CITEBOT_ALLOWED_CHANNELS")
     )
     rate_limit_per_minute: int = Field(5, ge=0, validation_alias=env("CITEBOT_RATE_LIMIT"))
-    max_question_chars: int = Field(500, ge=10, le=4000, validation_alias=env("CITEBOT_MAX_QUESTION"))
+    max_question_chars: int = Field(
+        500, ge=10, le=4000, validation_alias=env("CITEBOT_MAX_QUESTION")
+    )
     thread_mode: bool = Field(True, validation_alias=env("CITEBOT_THREADS"))
     followups: bool = Field(True, validation_alias=env("CITEBOT_FOLLOWUPS"))
     mentions: bool = Field(True, validation_alias=env("CITEBOT_MENTIONS"))

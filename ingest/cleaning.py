@@ -11,7 +11,8 @@ import html
 import re
 import unicodedata
 
-# Mustache/Handlebars (`{{x}}`, `{{{x}}}`, `{{^x}}`, `{{/x}}`) and Jinja/Liquid (`{% x %}`, `{# x #}`).
+# Mustache/Handlebars (`{{x}}`, `{{{x}}}`, `{{^x}}`, `{{/x}}`) and Jinja/Liquid (`{% x %}`,
+# `{# x #}`).
 _TEMPLATE_TAG = re.compile(r"\{\{\{?[^{}\n]{0,200}\}?\}\}|\{%[^%\n]{0,200}%\}|\{#[^#\n]{0,200}#\}")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _HTML_BLOCK = re.compile(r"<(script|style|noscript|iframe)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.I)

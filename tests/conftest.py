@@ -50,9 +50,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(store=tmp_path / "store", collection="test-articles")
 
 
-def write_article(
-    folder: Path, name: str, text: str, **meta: str
-) -> Path:
+def write_article(folder: Path, name: str, text: str, **meta: str) -> Path:
     """Write a Markdown article with front matter into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     header = "".join(f"{k}: {json.dumps(v)}\n" for k, v in meta.items())
@@ -108,7 +106,9 @@ class OpenAIWire:
 
     def _handle(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content or b"{}")
-        self.requests.append({"url": str(request.url), "headers": dict(request.headers), "json": body})
+        self.requests.append(
+            {"url": str(request.url), "headers": dict(request.headers), "json": body}
+        )
         item = self.replies.pop(0) if self.replies else "I don't know based on these sources."
         if callable(item):
             return item(request)

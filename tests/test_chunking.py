@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ingest.chunking import chunk_document, chunk_id, content_hash, parse_chunk_id
 from ingest.models import Document
 
@@ -19,19 +21,21 @@ def test_offsets_map_back_to_the_text() -> None:
         assert doc.text[chunk.start : chunk.end] == chunk.text
         assert len(chunk.text) <= 300
     # Consecutive chunks overlap or touch: nothing in between is lost.
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start <= before.end + 1
 
 
 def test_chunks_end_at_sentence_boundaries_when_they_can() -> None:
-    text = " ".join(f"This is sentence {i} of a long article about electric vehicles." for i in range(50))
+    text = " ".join(
+        f"This is sentence {i} of a long article about electric vehicles." for i in range(50)
+    )
     doc = _doc(text)
     chunks = chunk_document(doc, size=400, overlap=0, digest=content_hash(doc))
     assert all(c.text.endswith(".") for c in chunks)
 
 
 def test_paragraphs_are_preferred_split_points() -> None:
-    paragraphs = ["Paragraph %d. " % i + "Words here. " * 15 for i in range(6)]
+    paragraphs = [f"Paragraph {i}. " + "Words here. " * 15 for i in range(6)]
     doc = _doc("\n\n".join(p.strip() for p in paragraphs))
     chunks = chunk_document(doc, size=400, overlap=0, digest=content_hash(doc))
     assert all(c.text.startswith("Paragraph") for c in chunks)
@@ -43,9 +47,9 @@ def test_ids_are_deterministic_and_tied_to_content() -> None:
     first = chunk_document(doc, size=200, overlap=20, digest=content_hash(doc))
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
     changed = _doc("Other text. " * 100)
-    assert chunk_document(changed, size=200, overlap=20, digest=content_hash(changed))[0].chunk_id != (
-        first[0].chunk_id
-    )
+    assert chunk_document(changed, size=200, overlap=20, digest=content_hash(changed))[
+        0
+    ].chunk_id != (first[0].chunk_id)
     assert all(c.doc_id == "doc-1" for c in first)
     assert [c.index for c in first] == list(range(len(first)))
 

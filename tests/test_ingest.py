@@ -72,7 +72,9 @@ def test_changed_document_replaces_its_old_chunks(
     store = open_store(settings)
     old_ids = store.records(["b"])["b"].chunk_ids
 
-    write_article(corpus, "b.md", "Beta article rewritten about offshore wind. " * 10, id="b", title="Wind")
+    write_article(
+        corpus, "b.md", "Beta article rewritten about offshore wind. " * 10, id="b", title="Wind"
+    )
     summary = _run(corpus, settings, embedder)
 
     assert summary.updated == ["b"] and sorted(summary.unchanged) == ["a", "c"]
@@ -153,7 +155,12 @@ def test_chunk_metadata_keeps_document_fields_and_offsets(
     corpus: Path, settings: Settings, embedder: LocalEmbedder
 ) -> None:
     write_article(
-        corpus, "f.md", "Foxtrot text. " * 100, id="f", title="F", url="https://x.test/f",
+        corpus,
+        "f.md",
+        "Foxtrot text. " * 100,
+        id="f",
+        title="F",
+        url="https://x.test/f",
         published_date="2024-02-03",
     )
     _run(corpus, settings, embedder)

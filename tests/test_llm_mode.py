@@ -10,7 +10,9 @@ from tests.conftest import OpenAIWire
 def test_request_carries_model_question_and_numbered_sources(
     llm_settings: Settings, openai_wire: OpenAIWire
 ) -> None:
-    openai_wire.reply("Honda aims for 100 percent electric and fuel cell vehicle sales by 2040 [1].")
+    openai_wire.reply(
+        "Honda aims for 100 percent electric and fuel cell vehicle sales by 2040 [1]."
+    )
     citebot = build_citebot(llm_settings, http_client=openai_wire.client())
 
     answer = citebot.answerer.answer("What is Honda's 2040 target?", as_of="2024-03-20")

@@ -1,0 +1,41 @@
+"""The demo question end to end: real embedder, real Chroma, extractive mode."""
+
+from __future__ import annotations
+
+from bot.app import build_citebot
+from bot.settings import Settings
+
+
+def test_honda_2040_target_is_answered_with_a_citation(seeded_settings: Settings) -> None:
+    answer = build_citebot(seeded_settings).answerer.answer("What is Honda's 2040 target?")
+
+    assert not answer.refused and answer.mode == "extractive"
+    assert "100 percent electric and fuel cell vehicle sales by 2040" in answer.text
+    assert answer.text.count("[1]") == 1
+    (citation,) = answer.citations
+    assert citation.n == 1 and citation.doc_id == "seed-nissan-honda-ev"
+    assert "2040" in citation.quote
+
+
+def test_unrelated_question_is_refused(seeded_settings: Settings) -> None:
+    answer = build_citebot(seeded_settings).answerer.answer("Who won the 2018 FIFA World Cup?")
+
+    assert answer.refused
+    assert answer.text == "I couldn't find that in the indexed articles."
+    assert answer.citations == []
+
+
+def test_every_marker_has_a_citation_and_every_citation_is_used(seeded_settings: Settings) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+    for question in (
+        "Who might Nissan partner with?",
+        "Which company reported the talks first?",
+        "What are kei cars?",
+    ):
+        answer = answerer.answer(question)
+        if answer.refused:
+            continue
+        numbers = {c.n for c in answer.citations}
+        assert numbers == set(range(1, len(numbers) + 1))
+        for n in numbers:
+            assert f"[{n}]" in answer.text
