@@ -134,7 +134,7 @@ def ingest(
                 prune=prune,
                 dry_run=dry_run,
                 progress=progress,
-                after_write=lambda st, _: (update_lexical_index(st, settings), None)[1],
+                after_write=lambda st, _: update_lexical_index(st, settings),
             )
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))

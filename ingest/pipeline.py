@@ -81,7 +81,7 @@ class IngestSummary:
         return data
 
 
-AfterWrite = Callable[[Store, IngestSummary], None]
+AfterWrite = Callable[[Store, IngestSummary], object]
 
 
 def ingest(
