@@ -35,11 +35,14 @@ def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     """Ingest articles, ask questions, run the Discord bot."""
+    level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Some libraries (bm25s) set their own loggers to DEBUG on import; the handler's level
+    # keeps their chatter out of the terminal either way.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
     for noisy in ("httpx", "httpx2", "chromadb", "discord.http", "openai", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = {"verbose": verbose}
