@@ -280,8 +280,11 @@ def open_store(settings: IngestSettings, *, model_id: str | None = None, client:
 
     Without `model_id` (the read side), a missing collection raises `EmptyIndex`.
     """
-    client = client if client is not None else make_client(settings)
     name = settings.collection
+    if client is None and model_id is None and not settings.chroma_host and not settings.store.exists():
+        # Reading must not create an empty store folder as a side effect.
+        raise EmptyIndex(f"Nothing has been ingested into {settings.store} yet.")
+    client = client if client is not None else make_client(settings)
     try:
         if model_id is None:
             try:
