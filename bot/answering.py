@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -14,9 +14,18 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from bot import prompts
 from bot.citations import MARKER, check_citations
 from bot.extractive import SentenceEmbedder, compose, pick_sentences
-from bot.llm import LLMError, OnDelta, acomplete, answer_messages, complete, condense_question
+from bot.llm import (
+    LLMError,
+    LLMPolicy,
+    OnDelta,
+    acomplete,
+    answer_messages,
+    complete,
+    condense_question,
+)
 from bot.models import Answer, Passage
 from bot.retrieval import Query
+from bot.sanitize import sanitize_answer
 from bot.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -43,6 +52,7 @@ class AnswerConfig:
     top_k: int = 5
     min_relevance: float = 0.3
     max_sentences: int = 2
+    llm_policy: LLMPolicy = field(default_factory=LLMPolicy)
 
 
 class Answerer:
@@ -93,7 +103,9 @@ class Answerer:
             answer = self.refusal(question, passages, as_of)
         elif self.llm is not None:
             try:
-                raw = complete(self.llm, answer_messages(question, passages, as_of))
+                raw = complete(
+                    self.llm, answer_messages(question, passages, as_of), self.config.llm_policy
+                )
                 answer = self.from_llm(question, raw, passages, as_of)
             except LLMError as exc:
                 log.warning("LLM failed, answering extractively: %s", exc)
@@ -113,7 +125,12 @@ class Answerer:
             answer = self.refusal(question, passages, as_of)
         elif self.llm is not None:
             try:
-                raw = await acomplete(self.llm, answer_messages(question, passages, as_of), on_delta)
+                raw = await acomplete(
+                    self.llm,
+                    answer_messages(question, passages, as_of),
+                    _sanitized(on_delta, passages),
+                    self.config.llm_policy,
+                )
                 answer = await asyncio.to_thread(self.from_llm, question, raw, passages, as_of)
             except LLMError as exc:
                 log.warning("LLM failed, answering extractively: %s", exc)
@@ -130,7 +147,7 @@ class Answerer:
             return question
         if self.llm is not None:
             try:
-                return condense_question(self.llm, question, history)
+                return condense_question(self.llm, question, history, self.config.llm_policy)
             except LLMError as exc:
                 log.warning("follow-up rewrite failed, joining instead: %s", exc)
         return f"{history[-1][0]} {question}"
@@ -174,6 +191,7 @@ class Answerer:
 
     def from_llm(self, question: str, raw: str, passages: list[Passage], as_of: str) -> Answer:
         """Check the model's citations; refuse, keep, or replace an unsupported answer."""
+        raw = sanitize_answer(raw, passages)
         if prompts.NOT_FOUND.lower().rstrip(".") in raw.lower():
             return self.refusal(question, passages, as_of)
         checked = check_citations(raw, passages)
@@ -199,6 +217,18 @@ class Answerer:
             searched=self.documents(),
             as_of=as_of,
         )
+
+
+def _sanitized(on_delta: OnDelta | None, passages: list[Passage]) -> OnDelta | None:
+    """Stream only sanitised text (no live mentions, fake citations or foreign links)."""
+    if on_delta is None:
+        return None
+    sink = on_delta
+
+    async def send(text: str) -> None:
+        await sink(sanitize_answer(text, passages))
+
+    return send
 
 
 def _drop_unsupported(raw: str, unsupported: list[str]) -> str:

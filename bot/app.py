@@ -8,6 +8,7 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answering import AnswerConfig, Answerer
+from bot.llm import LLMPolicy
 from bot.retrieval import DenseRetriever
 from bot.settings import Settings
 from ingest.embeddings import Embedder, build_embedder
@@ -61,6 +62,7 @@ def build_citebot(
             top_k=settings.top_k,
             min_relevance=settings.min_relevance,
             max_sentences=settings.max_answer_sentences,
+            llm_policy=LLMPolicy.from_settings(settings),
         ),
         count_documents=store.count_documents,
     )
