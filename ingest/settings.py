@@ -6,11 +6,15 @@ once in their composition root and pass the object down.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Chroma's rule (3-512 characters), kept short because `-docs` is appended for the records.
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,58}[A-Za-z0-9]")
 
 
 def env(name: str) -> AliasChoices:
@@ -49,6 +53,16 @@ class IngestSettings(BaseSettings):
     chunk_size: int = Field(1000, ge=100, le=20_000, validation_alias=env("CITEBOT_CHUNK_SIZE"))
     chunk_overlap: int = Field(150, ge=0, validation_alias=env("CITEBOT_CHUNK_OVERLAP"))
     max_file_mb: float = Field(20.0, gt=0, validation_alias=env("CITEBOT_MAX_FILE_MB"))
+
+    @field_validator("collection")
+    @classmethod
+    def _chroma_collection_name(cls, value: str) -> str:
+        if not _COLLECTION_NAME.fullmatch(value):
+            raise ValueError(
+                "use 3-60 letters, digits, '.', '_' or '-', starting and ending with a letter or "
+                "digit"
+            )
+        return value
 
     @field_validator("openai_api_key", "chroma_auth_token", mode="before")
     @classmethod

@@ -109,6 +109,8 @@ class OpenAIWire:
         self.requests.append(
             {"url": str(request.url), "headers": dict(request.headers), "json": body}
         )
+        if request.url.path.endswith("/embeddings"):
+            return httpx2.Response(200, json=embeddings_response(body))
         item = self.replies.pop(0) if self.replies else "I don't know based on these sources."
         if callable(item):
             return item(request)
@@ -137,6 +139,23 @@ def chat_completion(text: str, model: str) -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+def embeddings_response(body: dict[str, Any]) -> dict[str, Any]:
+    """Deterministic 8-dimensional bag-of-letters vectors, so similar texts score higher."""
+    inputs = body.get("input", [])
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    data = []
+    for i, item in enumerate(inputs):
+        # langchain may send token ids instead of text
+        text = item if isinstance(item, str) else " ".join(map(str, item))
+        vector = [0.0] * 8
+        for ch in text.lower():
+            if ch.isalpha():
+                vector[ord(ch) % 8] += 1.0
+        norm = sum(v * v for v in vector) ** 0.5 or 1.0
+        data.append({"object": "embedding", "index": i, "embedding": [v / norm for v in vector]})
+    return {"object": "list", "data": data, "model": body.get("model", "test"), "usage": {}}
 
 
 def _stream_response(text: str, model: str) -> httpx2.Response:
