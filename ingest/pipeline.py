@@ -10,6 +10,8 @@ document and nothing in between.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,6 +29,7 @@ from ingest.store import DocRecord, Store, ingest_lock, open_store
 log = logging.getLogger(__name__)
 
 DOCS_PER_BATCH = 64
+WriteItems = list[tuple[Document, str, list[Chunk], np.ndarray]]
 
 
 class EmbedderLike(Protocol):
@@ -34,7 +37,9 @@ class EmbedderLike(Protocol):
 
     model_id: str
 
-    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
         """Embed texts."""
         ...
 
@@ -76,7 +81,8 @@ class IngestSummary:
         data = asdict(self)
         data["skipped"] = [asdict(s) for s in self.skipped]
         data["counts"] = {
-            key: len(getattr(self, key)) for key in ("added", "updated", "unchanged", "removed", "skipped")
+            key: len(getattr(self, key))
+            for key in ("added", "updated", "unchanged", "removed", "skipped")
         }
         return data
 
@@ -174,7 +180,9 @@ def _classify(
         present = {d.doc_id for d in documents}
         # A file that exists but could not be read this time keeps its document: a transient
         # read error must not delete data.
-        unreadable = {s.where.rsplit(":", 1)[0] if ".jsonl:" in s.where else s.where for s in skipped}
+        unreadable = {
+            s.where.rsplit(":", 1)[0] if ".jsonl:" in s.where else s.where for s in skipped
+        }
         for record in records.values():
             source_file = record.path.rsplit(":", 1)[0] if ".jsonl:" in record.path else record.path
             if (
@@ -208,30 +216,88 @@ def _embed_and_write(
 ) -> None:
     t0 = time.perf_counter()
     planned: list[tuple[Document, str, list[Chunk]]] = [
-        (document, digest, chunk_document(
-            document, size=settings.chunk_size, overlap=settings.chunk_overlap, digest=digest
-        ))
+        (
+            document,
+            digest,
+            chunk_document(
+                document, size=settings.chunk_size, overlap=settings.chunk_overlap, digest=digest
+            ),
+        )
         for document, digest in todo
     ]
     summary.timings["chunk"] = time.perf_counter() - t0
     total = sum(len(chunks) for _, _, chunks in planned)
     if progress is not None:
         progress.start(total)
-    embed_seconds = write_seconds = 0.0
-    for start in range(0, len(planned), DOCS_PER_BATCH):
-        batch = planned[start : start + DOCS_PER_BATCH]
-        texts = [embedding_text(doc, chunk) for doc, _, chunks in batch for chunk in chunks]
-        t1 = time.perf_counter()
-        vectors = embedder.embed(texts, progress.advance if progress is not None else None)
-        t2 = time.perf_counter()
-        items = []
-        offset = 0
-        for document, digest, chunks in batch:
-            items.append((document, digest, chunks, vectors[offset : offset + len(chunks)]))
-            offset += len(chunks)
-        store.write_documents(items, records)
-        write_seconds += time.perf_counter() - t2
-        embed_seconds += t2 - t1
-        summary.chunks_written += len(texts)
+    embed_seconds = 0.0
+    writer = BatchWriter(store, records)
+    try:
+        for start in range(0, len(planned), DOCS_PER_BATCH):
+            batch = planned[start : start + DOCS_PER_BATCH]
+            texts = [embedding_text(doc, chunk) for doc, _, chunks in batch for chunk in chunks]
+            t1 = time.perf_counter()
+            vectors = embedder.embed(texts, progress.advance if progress is not None else None)
+            embed_seconds += time.perf_counter() - t1
+            items = []
+            offset = 0
+            for document, digest, chunks in batch:
+                items.append((document, digest, chunks, vectors[offset : offset + len(chunks)]))
+                offset += len(chunks)
+            writer.put(items)
+            summary.chunks_written += len(texts)
+    except BaseException:
+        # Let the batches already embedded commit (an interrupt keeps finished documents), but
+        # report the error that stopped us, not a later one from the writer.
+        writer.close(raise_error=False)
+        raise
+    t2 = time.perf_counter()
+    writer.close()
     summary.timings["embed"] = embed_seconds
-    summary.timings["write"] = write_seconds
+    summary.timings["write"] = writer.busy_seconds
+    summary.timings["write_wait"] = time.perf_counter() - t2
+
+
+class BatchWriter:
+    """Write embedded batches to the store on a background thread while the next batch embeds.
+
+    Batches are written in order, each with `Store.write_documents` (chunks, then the records
+    that commit them, then the old versions' chunks), so the per-document commit protocol is
+    the same as writing inline. The queue is short: embedding never runs far ahead of the store,
+    and an error in the writer stops the ingest at the next batch.
+    """
+
+    def __init__(self, store: Store, previous: dict[str, DocRecord], depth: int = 2):
+        self._store = store
+        self._previous = previous
+        self._queue: queue.Queue[WriteItems | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self.busy_seconds = 0.0
+        self._thread = threading.Thread(target=self._loop, name="citebot-writer", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while (items := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so `put` never blocks on a dead writer
+            started = time.perf_counter()
+            try:
+                self._store.write_documents(items, self._previous)
+            except BaseException as exc:
+                self._error = exc
+            self.busy_seconds += time.perf_counter() - started
+
+    def put(self, items: WriteItems) -> None:
+        """Queue a batch (waits while the queue is full); raise the writer's error if it failed."""
+        self._raise_error()
+        self._queue.put(items)
+
+    def close(self, *, raise_error: bool = True) -> None:
+        """Wait for every queued batch to be written."""
+        self._queue.put(None)
+        self._thread.join()
+        if raise_error:
+            self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
