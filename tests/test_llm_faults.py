@@ -69,9 +69,7 @@ def fault_settings(llm_settings: Settings) -> Settings:
 
 
 def citebot_for(settings: Settings, wire: OpenAIWire) -> Citebot:
-    return build_citebot(
-        settings, http_client=wire.client(), http_async_client=wire.async_client()
-    )
+    return build_citebot(settings, http_client=wire.client(), http_async_client=wire.async_client())
 
 
 def assert_fallback(answer: Answer) -> None:
