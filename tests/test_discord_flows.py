@@ -1,0 +1,231 @@
+"""Mentions and thread follow-ups end to end through discord.py + dpytest (Discord's side faked)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+from discord.ext.test import backend
+from discord.ext.test import factories as facts
+
+from bot.app import build_citebot
+from bot.discord_app import DiscordApp
+from bot.feedback import FeedbackStore
+from bot.settings import Settings
+from tests.discord_support import Wire, make_thread, patch_dpytest, pings_nobody
+
+SEED_QUESTION = "What is Honda's 2040 target?"
+
+
+@dataclass
+class Harness:
+    app: DiscordApp
+    wire: Wire
+    feedback: FeedbackStore
+
+    @property
+    def me(self) -> discord.ClientUser:
+        user = self.app.client.user
+        assert user is not None
+        return user
+
+    @property
+    def channel(self) -> discord.TextChannel:
+        channel = dpytest.get_config().channels[0]
+        assert isinstance(channel, discord.TextChannel)
+        return channel
+
+    def mention(self, text: str) -> str:
+        return f"<@{self.me.id}> {text}"
+
+    def sent_to(self, channel_id: int) -> list[dict[str, Any]]:
+        return [p for p in self.wire.sends if p["channel_id"] == channel_id]
+
+
+async def start(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Harness:
+    """Build the real app on the seeded index and connect it to dpytest's fake Discord."""
+    wire = patch_dpytest(monkeypatch)
+    feedback = FeedbackStore(tmp_path / "feedback.sqlite3")
+    app = DiscordApp(build_citebot(settings), feedback=feedback)
+    await app.client._async_setup_hook()
+    # dpytest builds members and resolves mentions through the member cache, which our minimal
+    # intents (no privileged Members intent) leave empty. Real Discord sends mentioned users in
+    # the message payload, so only the fake needs the cache.
+    app.client._connection._intents.members = True
+    app.client._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
+        app.client._connection._intents
+    )
+    dpytest.configure(app.client, members=2)
+    # dpytest swaps in a fresh connection state after setup; give it the running loop.
+    app.client._connection.loop = asyncio.get_running_loop()
+    return Harness(app, wire, feedback)
+
+
+@pytest.fixture
+def discord_settings(seeded_settings: Settings, tmp_path: Path) -> Settings:
+    return seeded_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
+
+
+@pytest.fixture
+async def harness(
+    discord_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    yield await start(discord_settings, monkeypatch, tmp_path)
+    await dpytest.empty_queue()
+
+
+async def test_mention_opens_thread_with_cited_answer_sources_and_buttons(harness: Harness) -> None:
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+
+    [thread] = harness.wire.threads
+    assert int(thread["id"]) == question.id  # opened on the question message
+    assert thread["name"] == SEED_QUESTION
+    [answer] = harness.sent_to(question.id)
+    assert "2040" in answer["content"] and "[1]" in answer["content"]
+    [sources] = answer["embeds"]
+    assert sources["title"] == "Sources"
+    assert "**[1]**" in sources["description"] and "2040" in sources["description"]
+    assert "Nissan and Honda" in sources["description"]
+    buttons = answer["components"][0]["components"]
+    assert [b["emoji"]["name"] for b in buttons] == ["👍", "👎"]
+    assert all(b["custom_id"].startswith("citebot:fb:") for b in buttons)
+    assert all(pings_nobody(p) for p in harness.wire.payloads())
+
+
+async def test_question_date_is_the_answers_as_of_date(harness: Harness) -> None:
+    asked = dt.datetime(2024, 3, 20, 9, 30, tzinfo=dt.UTC)
+    backend.make_message(
+        harness.mention(SEED_QUESTION),
+        dpytest.get_config().members[0],
+        harness.channel,
+        id_num=discord.utils.time_snowflake(asked),
+    )
+    await dpytest.run_all_events()
+
+    [answer] = [p for p in harness.wire.sends if p.get("embeds")]
+    assert "as of 2024-03-20" in answer["embeds"][0]["footer"]["text"]
+
+
+async def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(
+    harness: Harness,
+) -> None:
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+    thread = harness.channel.guild.get_thread(question.id)
+    assert thread is not None and thread.owner_id == harness.me.id
+
+    await dpytest.message("Which company is it talking to about EV components?", channel=thread)
+
+    answers = harness.sent_to(thread.id)
+    assert len(answers) == 2
+    follow_up = answers[1]
+    assert "[1]" in follow_up["content"]
+    assert follow_up["embeds"][0]["title"] == "Sources"
+    # extractive mode joins the follow-up with the previous question before retrieving
+    assert harness.app.handler.conversations.history(thread.id)[-1][0].startswith(SEED_QUESTION)
+
+
+async def test_ignores_bots_itself_and_threads_it_did_not_start(harness: Harness) -> None:
+    other_bot = backend.get_state().store_user(
+        facts.make_user_dict("OtherBot", "0007", None, bot=True)
+    )
+    bot_member = backend.make_member(other_bot, harness.channel.guild)
+    await dpytest.message(harness.mention(SEED_QUESTION), member=bot_member)
+    foreign = make_thread(harness.channel, owner_id=dpytest.get_config().members[0].id)
+    await dpytest.message("What is Honda's target?", channel=foreign)
+
+    assert harness.wire.sends == [] and harness.wire.threads == []
+
+
+async def test_ignores_channels_outside_the_allow_list(
+    discord_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = discord_settings.model_copy(update={"allowed_channels": [1234]})
+    harness = await start(settings, monkeypatch, tmp_path)
+
+    await dpytest.message(harness.mention(SEED_QUESTION))
+
+    assert harness.wire.sends == []
+    await dpytest.empty_queue()
+
+
+async def test_rate_limit_replies_politely_then_stops_answering(
+    discord_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = discord_settings.model_copy(update={"rate_limit_per_minute": 2})
+    harness = await start(settings, monkeypatch, tmp_path)
+
+    for _ in range(3):
+        await dpytest.message(harness.mention(SEED_QUESTION))
+
+    assert len(harness.wire.threads) == 2
+    notice = harness.sent_to(harness.channel.id)[-1]
+    assert "wait" in notice["content"] and "seconds" in notice["content"]
+    assert notice["message_reference"]["message_id"]  # a reply to the third question
+    assert pings_nobody(notice)
+    await dpytest.empty_queue()
+
+
+async def test_everyone_in_a_question_never_pings(harness: Harness) -> None:
+    await dpytest.message(
+        harness.mention(f"@everyone <@&{harness.channel.guild.id}> {SEED_QUESTION}")
+    )
+
+    assert harness.wire.sends
+    for payload in harness.wire.payloads():
+        assert pings_nobody(payload)
+        assert "@everyone" not in (payload.get("content") or "")
+
+
+async def test_inline_replies_when_thread_mode_is_off(
+    discord_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = discord_settings.model_copy(update={"thread_mode": False})
+    harness = await start(settings, monkeypatch, tmp_path)
+
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+
+    [answer] = harness.sent_to(harness.channel.id)
+    assert harness.wire.threads == []
+    assert answer["message_reference"]["message_id"] == question.id
+    assert "2040" in answer["content"]
+    await dpytest.empty_queue()
+
+
+async def test_no_thread_permission_falls_back_to_a_reply_in_the_channel(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.wire.forbid_threads = True
+
+    await dpytest.message(harness.mention(SEED_QUESTION))
+    await dpytest.message(harness.mention(SEED_QUESTION))
+
+    answers = harness.sent_to(harness.channel.id)
+    assert len(answers) == 2 and all("2040" in a["content"] for a in answers)
+    assert len([r for r in caplog.records if "cannot create threads" in r.getMessage()]) == 1
+
+
+async def test_no_embed_permission_falls_back_to_a_plain_source_list(harness: Harness) -> None:
+    harness.wire.forbid_embeds = True
+
+    await dpytest.message(harness.mention(SEED_QUESTION))
+
+    [answer] = harness.wire.sends
+    assert "**Sources**" in answer["content"] and "**[1]**" in answer["content"]
+    assert not answer.get("embeds")
+
+
+async def test_empty_mention_and_overlong_question_get_a_helpful_reply(harness: Harness) -> None:
+    await dpytest.message(harness.mention(""))
+    await dpytest.message(harness.mention("why " * 200))
+
+    first, second = harness.sent_to(harness.channel.id)
+    assert "Ask me a question" in first["content"]
+    assert "please keep it under 500" in second["content"]
+    assert harness.wire.threads == []
