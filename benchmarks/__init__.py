@@ -1,0 +1,1 @@
+"""citebot's benchmarks: `python -m benchmarks.run` (see docs/performance.md)."""

@@ -1,0 +1,62 @@
+"""100 questions at once through the async answering path, with a fake LLM that takes 1 s."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import time
+
+from benchmarks.common import Context, Result, bench_settings, dev_questions, ensure_corpus_store
+from benchmarks.fakes import SlowEchoChatModel
+
+TITLE = "5. Concurrency: 100 questions at once, fake LLM taking 1 s"
+QUESTIONS = 100
+TICK = 0.005
+
+
+async def _ticker(stop: asyncio.Event, stalls: list[float]) -> None:
+    # A task that wants to run every TICK seconds: any lateness is time the loop was blocked.
+    while not stop.is_set():
+        before = time.perf_counter()
+        await asyncio.sleep(TICK)
+        stalls.append(time.perf_counter() - before - TICK)
+
+
+async def burst(answerer: object, questions: list[tuple[str, str]]) -> tuple[float, float, int]:
+    """Answer all questions concurrently: (wall seconds, max loop stall seconds, answered)."""
+    stop = asyncio.Event()
+    stalls: list[float] = []
+    ticker = asyncio.create_task(_ticker(stop, stalls))
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    answers = await asyncio.gather(
+        *(answerer.aanswer(q, as_of=when) for q, when in questions)  # type: ignore[attr-defined]
+    )
+    wall = time.perf_counter() - started
+    stop.set()
+    await ticker
+    answered = sum(1 for a in answers if a.mode == "llm")
+    return wall, max(stalls, default=0.0), answered
+
+
+def run(ctx: Context) -> Result:
+    """Run the burst once warm and report wall time and the worst event-loop stall."""
+    from bot.app import build_citebot
+
+    result = Result("concurrency", TITLE)
+    questions = (dev_questions() * 2)[:QUESTIONS]
+    ensure_corpus_store(ctx)
+    answerer = build_citebot(bench_settings(), llm=SlowEchoChatModel(delay=1.0)).answerer
+    answerer.answer(questions[0][0])  # load the model and the indexes before timing
+    wall, stall, answered = asyncio.run(burst(answerer, questions))
+    result.add("Answerer.aanswer x100: total wall time", wall, "s", at_most=3)
+    result.add("Answerer.aanswer x100: max event-loop stall", stall * 1000, "ms", at_most=100)
+    result.add("answered by the (fake) LLM", answered)
+    if importlib.util.find_spec("bot.discord_handler") is None:
+        result.notes.append("bot.discord_handler is not here; only the answering path was driven.")
+    else:
+        result.notes.append(
+            "The Discord handler awaits Answerer.aanswer per message; this drives that call "
+            "directly (Discord's servers are not involved)."
+        )
+    return result
