@@ -51,6 +51,7 @@ class AnswerConfig:
 
     top_k: int = 5
     min_relevance: float = 0.3
+    min_support: float = 0.0
     max_sentences: int = 2
     llm_policy: LLMPolicy = field(default_factory=LLMPolicy)
 
@@ -89,8 +90,8 @@ class Answerer:
         return self.retriever.retrieve(Query(question, as_of), self.config.top_k)
 
     def relevant(self, passages: Sequence[Passage]) -> bool:
-        """True when the best passage clears the refusal threshold."""
-        return bool(passages) and passages[0].score >= self.config.min_relevance
+        """True when the most relevant passage clears the refusal threshold."""
+        return bool(passages) and max(p.score for p in passages) >= self.config.min_relevance
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -171,8 +172,14 @@ class Answerer:
     ) -> Answer:
         """Quote the best sentences, with citations."""
         picks = pick_sentences(
-            question, passages, self.embedder, max_sentences=self.config.max_sentences
+            question,
+            passages,
+            self.embedder,
+            max_sentences=self.config.max_sentences,
+            term_weight=getattr(self.retriever, "term_weight", None),
         )
+        if not picks or picks[0].coverage < self.config.min_support:
+            return self.refusal(question, passages, as_of)
         checked = check_citations(compose(picks), passages)
         if not checked.citations:
             return self.refusal(question, passages, as_of)

@@ -9,7 +9,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answering import AnswerConfig, Answerer
 from bot.llm import LLMPolicy
-from bot.retrieval import DenseRetriever
+from bot.retrieval import build_retriever
 from bot.settings import Settings
 from ingest.embeddings import Embedder, build_embedder
 from ingest.errors import EmptyIndex, ModelMismatch
@@ -53,7 +53,7 @@ def build_citebot(
         llm = build_chat_model(
             settings, http_client=http_client, http_async_client=http_async_client
         )
-    retriever = DenseRetriever(store, embedder)
+    retriever = build_retriever(settings, store, embedder)
     answerer = Answerer(
         retriever=retriever,
         embedder=embedder,
@@ -61,6 +61,7 @@ def build_citebot(
         config=AnswerConfig(
             top_k=settings.top_k,
             min_relevance=settings.min_relevance,
+            min_support=settings.min_support,
             max_sentences=settings.max_answer_sentences,
             llm_policy=LLMPolicy.from_settings(settings),
         ),

@@ -1,29 +1,30 @@
 """The offline answerer: quote the sentences of the retrieved passages that answer the question.
 
-Each candidate sentence is scored by its embedding similarity to the question, the share of the
-question's key terms it contains, its passage's retrieval rank, and whether it holds the kind of
-thing the question asks for (a number for "how many", a name for "who", a date for "when").
+Each candidate sentence is scored on what tends to mark an answer in news text:
+- key-term coverage: the share of the question's key terms it contains, weighted by rarity (IDF
+  from the BM25 index), so "Activision" counts for more than "company";
+- answer type: a "who/which company" question wants a name the question does not already
+  contain, "how many" a new number, "when" a date, anything else some new content;
+- its passage's retrieval rank, and whether it is the article's lede (news puts the answer first);
+- embedding similarity to the question, for the few best candidates only (it is the costly part).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
+from bot.answer_types import answer_type, novelty
 from bot.models import Passage
 from bot.sentences import split_sentences
-from bot.text import content_terms
+from bot.text import content_terms, key_terms, key_terms_many
 
-_NUMBERISH = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|"
-                        r"thousand|million|billion|dozen)\b", re.I)
-_DATEISH = re.compile(r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|"
-                      r"August|September|October|November|December|Monday|Tuesday|Wednesday|"
-                      r"Thursday|Friday|Saturday|Sunday)\b")
-_NAMEISH = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+MIN_CHARS = 25
+MAX_CHARS = 600
 
 
 class SentenceEmbedder(Protocol):
@@ -35,78 +36,109 @@ class SentenceEmbedder(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Weights:
+    """How the sentence features combine (chosen on the dev set; see the eval note)."""
+
+    coverage: float = 1.0
+    answer_type: float = 0.5
+    passage_rank: float = 0.6
+    lede: float = 0.3
+    similarity: float = 0.0
+    rerank: int = 6  # how many top candidates get an embedding (when similarity > 0)
+
+
+@dataclass(frozen=True, slots=True)
 class Pick:
     """A chosen sentence and the passage it came from."""
 
     text: str
     passage_index: int
     score: float
+    coverage: float = 0.0  # weighted share of the question's key terms the sentence holds
 
 
-def answer_type(question: str) -> str:
-    """A coarse answer type: number, date, person/name, place or other."""
-    q = question.lower()
-    if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|number|share)\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b", q):
-        return "date"
-    if re.search(r"\bwho\b|\bwhose\b|\bwhich (person|man|woman|company|team|country)\b", q):
-        return "name"
-    if re.search(r"\bwhere\b|\bwhich (city|state|country|place)\b", q):
-        return "name"
-    return "other"
+@dataclass(slots=True)
+class _Candidate:
+    text: str
+    passage_index: int
+    lede: bool
+    coverage: float = 0.0
+    score: float = 0.0
 
 
-def _type_bonus(kind: str, sentence: str) -> float:
-    if kind == "number":
-        return 1.0 if _NUMBERISH.search(sentence) else 0.0
-    if kind == "date":
-        return 1.0 if _DATEISH.search(sentence) else 0.0
-    if kind == "name":
-        return 1.0 if _NAMEISH.search(sentence) else 0.0
-    return 0.0
+def candidates(passages: list[Passage]) -> list[_Candidate]:
+    """Every quotable sentence of the passages (not too short, not too long)."""
+    out: list[_Candidate] = []
+    seen: set[str] = set()
+    for index, passage in enumerate(passages):
+        first = True
+        for sentence in split_sentences(passage.text):
+            text = sentence.text
+            if not MIN_CHARS <= len(text) <= MAX_CHARS:
+                continue
+            if text not in seen:  # overlapping chunks repeat sentences
+                seen.add(text)
+                out.append(_Candidate(text, index, lede=first and passage.start == 0))
+            first = False
+    return out
 
 
 def pick_sentences(
     question: str,
     passages: list[Passage],
-    embedder: SentenceEmbedder,
+    embedder: SentenceEmbedder | None = None,
     *,
     max_sentences: int = 2,
-    max_chars: int = 400,
+    max_chars: int = 500,
+    term_weight: Callable[[str], float] | None = None,
+    weights: Weights | None = None,
 ) -> list[Pick]:
-    """Choose up to `max_sentences` sentences that best answer `question`."""
-    candidates: list[tuple[int, str]] = []
-    for index, passage in enumerate(passages):
-        for sentence in split_sentences(passage.text):
-            if 25 <= len(sentence.text) <= 600:
-                candidates.append((index, sentence.text))
-    if not candidates:
+    """Choose up to `max_sentences` sentences that best answer `question`, best first."""
+    w = weights or Weights()
+    pool = candidates(passages)
+    wanted = set(key_terms(question))
+    if not pool:
         return []
-    vectors = embedder.embed([question] + [text for _, text in candidates])
-    similarity = vectors[1:] @ vectors[0]
-    terms = content_terms(question)
+    weight = term_weight or (lambda _term: 1.0)
+    term_weights = {t: weight(t) for t in wanted}
+    total = sum(term_weights.values()) or 1.0
     kind = answer_type(question)
-    scored: list[Pick] = []
-    for (index, text), sim in zip(candidates, similarity, strict=True):
-        lexical = len(terms & content_terms(text)) / len(terms) if terms else 0.0
-        rank = 1.0 / (1.0 + index)
-        score = 0.55 * float(sim) + 0.30 * lexical + 0.10 * rank + 0.05 * _type_bonus(kind, text)
-        scored.append(Pick(text, index, score))
-    scored.sort(key=lambda p: p.score, reverse=True)
-    picks = [scored[0]]
-    # A second sentence only if it is nearly as good and adds something new.
-    for pick in scored[1:]:
-        if len(picks) >= max_sentences:
+    question_terms = content_terms(question)
+    lowered = question.lower()
+    for candidate, found in zip(pool, key_terms_many([c.text for c in pool]), strict=True):
+        candidate.coverage = sum(term_weights[t] for t in wanted & set(found)) / total
+        candidate.score = (
+            w.coverage * candidate.coverage
+            + w.answer_type * novelty(kind, candidate.text, question_terms, lowered)
+            + w.passage_rank / (1 + candidate.passage_index)
+            + w.lede * candidate.lede
+        )
+    pool.sort(key=lambda c: c.score, reverse=True)
+    if w.similarity and embedder is not None:
+        _rerank(question, pool[: w.rerank], embedder, w.similarity)
+        pool.sort(key=lambda c: c.score, reverse=True)
+    return _choose(pool, max_sentences, max_chars)
+
+
+def _rerank(
+    question: str, top: list[_Candidate], embedder: SentenceEmbedder, weight: float
+) -> None:
+    vectors = embedder.embed([question] + [c.text for c in top])
+    for candidate, similarity in zip(top, vectors[1:] @ vectors[0], strict=True):
+        candidate.score += weight * float(similarity)
+
+
+def _choose(pool: list[_Candidate], max_sentences: int, max_chars: int) -> list[Pick]:
+    chosen = [pool[0]]
+    for candidate in pool[1:]:
+        if len(chosen) >= max_sentences:
             break
-        if pick.score < picks[0].score * 0.9:
-            break
-        if sum(len(p.text) for p in picks) + len(pick.text) > max_chars:
+        if sum(len(c.text) for c in chosen) + len(candidate.text) > max_chars:
             continue
-        if content_terms(pick.text) <= content_terms(picks[0].text):
-            continue
-        picks.append(pick)
-    return picks
+        if content_terms(candidate.text) <= set().union(*(content_terms(c.text) for c in chosen)):
+            continue  # adds nothing new
+        chosen.append(candidate)
+    return [Pick(c.text, c.passage_index, c.score, c.coverage) for c in chosen]
 
 
 def compose(picks: list[Pick]) -> str:
@@ -118,5 +150,7 @@ def compose(picks: list[Pick]) -> str:
         if match is None:
             parts.append(f"{text} [{pick.passage_index + 1}].")
         else:
-            parts.append(f"{text[: match.start()]} [{pick.passage_index + 1}]{text[match.start():]}")
+            parts.append(
+                f"{text[: match.start()]} [{pick.passage_index + 1}]{text[match.start() :]}"
+            )
     return " ".join(parts)

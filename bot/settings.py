@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -19,10 +19,19 @@ class Settings(IngestSettings):
     llm_deadline: float = Field(60.0, gt=0, validation_alias=env("CITEBOT_LLM_DEADLINE"))
 
     top_k: int = Field(5, ge=1, le=20, validation_alias=env("CITEBOT_TOP_K"))
-    min_relevance: float = Field(0.30, ge=-1, le=1, validation_alias=env("CITEBOT_MIN_RELEVANCE"))
+    min_relevance: float = Field(0.45, ge=-1, le=1, validation_alias=env("CITEBOT_MIN_RELEVANCE"))
     max_answer_sentences: int = Field(
         2, ge=1, le=6, validation_alias=env("CITEBOT_ANSWER_SENTENCES")
     )
+    min_support: float = Field(0.0, ge=0, le=1, validation_alias=env("CITEBOT_MIN_SUPPORT"))
+    retrieval: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", validation_alias=env("CITEBOT_RETRIEVAL")
+    )
+    retrieval_depth: int = Field(50, ge=5, le=1000, validation_alias=env("CITEBOT_RETRIEVAL_DEPTH"))
+    rrf_k: int = Field(60, ge=1, le=1000, validation_alias=env("CITEBOT_RRF_K"))
+    per_doc: int = Field(2, ge=0, le=20, validation_alias=env("CITEBOT_PER_DOC"))
+    date_ranking: bool = Field(True, validation_alias=env("CITEBOT_DATE_RANKING"))
+    recency_days: float = Field(14.0, gt=0, validation_alias=env("CITEBOT_RECENCY_DAYS"))
 
     discord_token: SecretStr | None = Field(None, validation_alias=env("DISCORD_TOKEN"))
     allowed_channels: Annotated[list[int], NoDecode] = Field(

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ class LexicalIndex:
     retriever: Any
     chunk_ids: list[str]
     generation: int
+    _idf: dict[str, float] | None = field(default=None, repr=False)
 
     def search(self, text: str, k: int) -> list[tuple[str, float]]:
         """Top `k` chunk ids for `text` by BM25 score (only positive scores)."""
@@ -52,11 +55,47 @@ class LexicalIndex:
             if s > 0
         ]
 
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of every indexed term (BM25's formula), computed once."""
+        if self._idf is None:
+            self._idf = {}
+            if self.chunk_ids:
+                n = len(self.chunk_ids)
+                frequencies = np.diff(np.asarray(self.retriever.scores["indptr"]))
+                for term, column in self.retriever.vocab_dict.items():
+                    if term and column < len(frequencies):
+                        df = float(frequencies[column])
+                        self._idf[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return self._idf
 
+    def term_weight(self, term: str) -> float:
+        """IDF of a `terms()` token; unseen terms weigh as much as the rarest seen ones."""
+        idf = self.idf()
+        return idf.get(term, math.log(1.0 + (len(self.chunk_ids) + 0.5) / 0.5))
+
+
+@cache
 def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+def terms(texts: list[str]) -> list[list[str]]:
+    """The index's own tokens for each text (lower-cased, stopwords removed, stemmed)."""
+    import bm25s
+
+    if not texts:
+        return []
+    tokens = bm25s.tokenize(
+        texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    return [list(t) for t in tokens]
+
+
+def stem(word: str) -> str:
+    """The index's stem of one lower-case word."""
+    return str(_stemmer().stemWord(word))
 
 
 def tokenize(texts: list[str]) -> Any:
@@ -109,12 +148,15 @@ def build_lexical_index(store: Store, generation: int | None = None) -> LexicalI
 def save_lexical_index(index: LexicalIndex, directory: Path) -> None:
     """Save atomically: write a sibling temp folder, then swap it in with renames."""
     directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".", dir=directory.parent))
+    _remove_dead_temp_folders(directory)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{directory.name}.tmp-{os.getpid()}-", dir=directory.parent))
     try:
         if index.chunk_ids:
             index.retriever.save(str(tmp), show_progress=False)
         (tmp / "citebot.json").write_text(
-            json.dumps({"format": FORMAT, "generation": index.generation, "chunk_ids": index.chunk_ids})
+            json.dumps(
+                {"format": FORMAT, "generation": index.generation, "chunk_ids": index.chunk_ids}
+            )
         )
         old = directory.with_name(directory.name + ".old")
         if old.exists():
@@ -126,6 +168,18 @@ def save_lexical_index(index: LexicalIndex, directory: Path) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove_dead_temp_folders(directory: Path) -> None:
+    """Delete temp folders left by saves that were killed (their process is gone)."""
+    for leftover in directory.parent.glob(f"{directory.name}.tmp-*-*"):
+        pid = leftover.name.removeprefix(f"{directory.name}.tmp-").split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue  # not ours, or another user's live process
 
 
 def read_saved(directory: Path) -> LexicalIndex | None:
@@ -162,7 +216,7 @@ def update_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex
 
 
 def load_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex:
-    """The BM25 index for readers: the saved one if current, else rebuilt (and saved if possible)."""
+    """The BM25 index for readers: the saved one if current, else rebuilt (and saved if able)."""
     generation = store.generation()
     saved = read_saved(index_dir(settings))
     if saved is not None and saved.generation == generation:
