@@ -18,8 +18,8 @@ import discord
 from discord import app_commands
 
 from bot.app import Citebot
-from bot.discord_delivery import NO_MENTIONS
-from bot.discord_handler import QuestionHandler, reply_privately
+from bot.discord_delivery import NO_MENTIONS, reply_privately
+from bot.discord_handler import QuestionHandler
 from bot.feedback import FeedbackButton, FeedbackStore, feedback_path
 from bot.rendering import neutralise, render_notice
 
@@ -189,7 +189,11 @@ class DiscordApp:
         """What `/sources` shows: how many articles, the newest ones with their dates."""
         records = await asyncio.to_thread(self.citebot.store.records)
         dated = sorted(records.values(), key=lambda r: r.published_date or "", reverse=True)
-        lines = [f"**{len(records):,} articles indexed** in `{self.settings.collection}`."]
+        count = len(records)
+        lines = [
+            f"**{count:,} article{'s' if count != 1 else ''} indexed** "
+            f"in `{self.settings.collection}`."
+        ]
         if dated and dated[0].published_date:
             oldest = min((r.published_date for r in dated if r.published_date), default="")
             lines.append(f"Published {oldest} to {dated[0].published_date}.")

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.rendering import Outgoing, render_partial
+from bot.rendering import Outgoing, render_notice, render_partial
 
 log = logging.getLogger(__name__)
 
@@ -186,3 +186,35 @@ async def _send_all(
         else:
             sent.append(await target.send(out, view if last else None))
     return sent
+
+
+async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
+    """Reply privately, whether or not the interaction was already answered."""
+    if interaction.response.is_done():
+        await interaction.followup.send(
+            render_notice(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+    else:
+        await interaction.response.send_message(
+            render_notice(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+class TypingIndicator:
+    """Show "citebot is typing…" in the target's channel while answering (best effort)."""
+
+    def __init__(self, target: Target):
+        channel = getattr(target, "channel", None)
+        self._cm = channel.typing() if isinstance(channel, discord.abc.Messageable) else None
+
+    async def __aenter__(self) -> None:
+        if self._cm is not None:
+            try:
+                await self._cm.__aenter__()
+            except Exception as exc:  # a missing typing indicator must not stop the answer
+                log.debug("typing indicator failed: %s", exc)
+                self._cm = None
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._cm is not None:
+            await self._cm.__aexit__(None, None, None)

@@ -23,6 +23,8 @@ from bot.discord_delivery import (
     InteractionTarget,
     StreamingMessage,
     Target,
+    TypingIndicator,
+    reply_privately,
     send_rendered,
     warn_once,
 )
@@ -41,6 +43,7 @@ EMPTY_QUESTION = (
     "Ask me a question after the mention, for example: `@{name} What is new this week?`"
 )
 THREAD_NAME_LIMIT = 100
+MENTION_TOKEN = re.compile(r"<@[!&]?\d+>|@(?:everyone|here)\b")
 
 
 def too_long(length: int, limit: int) -> str:
@@ -54,6 +57,11 @@ def slow_down(retry_after: float) -> str:
         f"You're asking faster than I can keep up. Please wait {max(1, round(retry_after))} "
         "seconds and ask again."
     )
+
+
+def clean_question(text: str) -> str:
+    """The question without mentions (ours, other users', roles, @everyone) or extra spaces."""
+    return " ".join(MENTION_TOKEN.sub(" ", text).split())
 
 
 def thread_name(question: str) -> str:
@@ -111,8 +119,7 @@ class QuestionHandler:
         followup = self.settings.followups and self.is_own_thread(message.channel)
         if not (mentioned or followup) or not self.allowed(message.channel):
             return None
-        text = re.sub(rf"<@!?{me.id}>|<@&\d+>", " ", message.content or "")
-        return " ".join(text.split())
+        return clean_question(message.content or "")
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -144,7 +151,7 @@ class QuestionHandler:
                 )
                 if isinstance(target, ChannelTarget) and isinstance(target.channel, discord.Thread):
                     thread_id = target.channel.id
-            async with _typing(target):
+            async with TypingIndicator(target):
                 answer = await self.deliver(standalone, as_of=as_of, target=target)
             if thread_id is not None:
                 self.conversations.add(thread_id, standalone, answer.text)
@@ -229,7 +236,7 @@ class QuestionHandler:
 
     async def on_ask(self, interaction: discord.Interaction[Any], question: str) -> Answer | None:
         """Answer `/ask`: refuse privately if needed, else defer, answer, follow up."""
-        question = " ".join(question.split())
+        question = clean_question(question)
         if not self.allowed(interaction.channel):
             await reply_privately(interaction, "I don't answer questions in this channel.")
             return None
@@ -269,35 +276,3 @@ class QuestionHandler:
             warn_once(channel.id, "cannot create threads", exc)
             return None
         return ChannelTarget(thread)
-
-
-async def reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
-    """Reply privately, whether or not the interaction was already answered."""
-    if interaction.response.is_done():
-        await interaction.followup.send(
-            render_notice(text), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
-    else:
-        await interaction.response.send_message(
-            render_notice(text), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
-
-
-class _typing:
-    """Show "citebot is typing…" in the target channel while answering (best effort)."""
-
-    def __init__(self, target: Target):
-        channel = getattr(target, "channel", None)
-        self._cm = channel.typing() if isinstance(channel, discord.abc.Messageable) else None
-
-    async def __aenter__(self) -> None:
-        if self._cm is not None:
-            try:
-                await self._cm.__aenter__()
-            except Exception as exc:  # a missing typing indicator must not stop the answer
-                log.debug("typing indicator failed: %s", exc)
-                self._cm = None
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._cm is not None:
-            await self._cm.__aexit__(None, None, None)

@@ -35,9 +35,9 @@ _MENTION = re.compile(r"@(everyone|here|[!&]?\d)")
 _FENCE = re.compile(r"^```[^\n]*\n.*?^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _CITATION = re.compile(r"\[\d{1,3}\]")
 # A sentence ends at punctuation (plus any citation markers right after it) and whitespace.
-_SENTENCE_END = re.compile(r"[.!?]+(?:\s*\[\d{1,3}\])*\s+")
+_SENTENCE_END = re.compile(r"[.!?]+(?:\s*\[\d{1,3}\])*\s+(?!\s*\[\d{1,3}\])")
 # Whitespace we may break at: never right before a citation marker.
-_BREAK = re.compile(r"\s+(?!\[\d{1,3}\])")
+_BREAK = re.compile(r"\s+(?!\s*\[\d{1,3}\])")
 _MARKDOWN_LINK_CHARS = str.maketrans({"[": "(", "]": ")"})
 
 

@@ -120,12 +120,12 @@ async def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(
     thread = harness.channel.guild.get_thread(question.id)
     assert thread is not None and thread.owner_id == harness.me.id
 
-    await dpytest.message("Which company is it talking to about EV components?", channel=thread)
+    await dpytest.message("What about Nissan?", channel=thread)
 
     answers = harness.sent_to(thread.id)
     assert len(answers) == 2
     follow_up = answers[1]
-    assert "[1]" in follow_up["content"]
+    assert "Nissan" in follow_up["content"] and "[1]" in follow_up["content"]
     assert follow_up["embeds"][0]["title"] == "Sources"
     # extractive mode joins the follow-up with the previous question before retrieving
     assert harness.app.handler.conversations.history(thread.id)[-1][0].startswith(SEED_QUESTION)
@@ -229,3 +229,32 @@ async def test_empty_mention_and_overlong_question_get_a_helpful_reply(harness: 
     assert "Ask me a question" in first["content"]
     assert "please keep it under 500" in second["content"]
     assert harness.wire.threads == []
+
+
+async def test_concurrent_questions_each_get_exactly_one_answer_or_notice(
+    discord_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = discord_settings.model_copy(update={"rate_limit_per_minute": 2})
+    harness = await start(settings, monkeypatch, tmp_path)
+    users = [
+        backend.make_member(backend.make_user(f"user{i}", i + 10), harness.channel.guild)
+        for i in range(8)
+    ]
+    state = backend.get_state()
+    state.stop_dispatch()  # build the messages first, then drive the handler directly
+    questions = [
+        backend.make_message(harness.mention(SEED_QUESTION), user, harness.channel)
+        for user in users
+        for _ in range(3)
+    ]
+    state.start_dispatch()
+
+    answers = await asyncio.gather(*(harness.app.handler.on_message(q) for q in questions))
+
+    assert sum(a is not None for a in answers) == 16  # 2 per user, the third is rate-limited
+    assert len(harness.wire.threads) == 16
+    per_thread = {t["id"]: len(harness.sent_to(int(t["id"]))) for t in harness.wire.threads}
+    assert set(per_thread.values()) == {1}
+    notices = [p for p in harness.sent_to(harness.channel.id) if "wait" in p["content"]]
+    assert len(notices) == 8
+    await dpytest.empty_queue()
