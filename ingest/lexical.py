@@ -149,7 +149,8 @@ def save_lexical_index(index: LexicalIndex, directory: Path) -> None:
     """Save atomically: write a sibling temp folder, then swap it in with renames."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     _remove_dead_temp_folders(directory)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{directory.name}.tmp-{os.getpid()}-", dir=directory.parent))
+    prefix = f"{directory.name}.tmp-{os.getpid()}-"
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=directory.parent))
     try:
         if index.chunk_ids:
             index.retriever.save(str(tmp), show_progress=False)
