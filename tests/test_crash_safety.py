@@ -31,10 +31,28 @@ ROOT = Path(__file__).resolve().parent.parent
 COLLECTION = "crash"
 N_DOCS = 240  # four embedding batches of 64 documents
 RUN_TIMEOUT = 240  # seconds; a clean run takes a few
-WORDS = (
-    "river solar harbour council budget vaccine rocket election drought festival museum bridge "
-    "tariff storm orchard reactor subway glacier census merger"
-).split()
+WORDS = [
+    "river",
+    "solar",
+    "harbour",
+    "council",
+    "budget",
+    "vaccine",
+    "rocket",
+    "election",
+    "drought",
+    "festival",
+    "museum",
+    "bridge",
+    "tariff",
+    "storm",
+    "orchard",
+    "reactor",
+    "subway",
+    "glacier",
+    "census",
+    "merger",
+]
 
 
 def write_corpus(folder: Path, ids: range, *, version: str = "v1") -> None:
