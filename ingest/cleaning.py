@@ -31,6 +31,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/|#|mailto:)[^)\n]*\)")
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.M)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc minus \t \n
 
 
 def clean_text(text: str, *, markdown: bool = False) -> str:
@@ -49,7 +50,7 @@ def clean_text(text: str, *, markdown: bool = False) -> str:
         text = _MD_LINK.sub(r"\1", text)
         text = _MD_HEADING.sub("", text)
     # Control characters other than newline and tab are never text.
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     lines = [line for line in lines if not _AD_LINE.match(line)]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

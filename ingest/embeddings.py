@@ -34,6 +34,7 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
 MAX_TOKENS = 256  # the model's trained sequence length
 DIMENSION = 384
+BULK_BATCHES = 4  # calls with fewer batches run on one session (questions, small ingests)
 DEFAULT_WORKERS = 2  # parallel sessions; measured ~2x chunks/s over one 2-thread session
 
 Progress = Callable[[int], None]
@@ -105,13 +106,22 @@ class LocalEmbedder(Embeddings):
             tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             tokenizer.no_padding()
-            per_session = max(1, self._threads // self._workers)
-            sessions = [_session(model, per_session) for _ in range(self._workers)]
-            self._inputs = {i.name for i in sessions[0].get_inputs()}
+            self._model = model
+            self._per_session = max(1, self._threads // self._workers)
+            session = _session(model, self._per_session)
+            self._inputs = {i.name for i in session.get_inputs()}
             self._tokenizer = tokenizer
-            if self._workers > 1:
+            self._sessions = [session]
+
+    def _parallel_sessions(self) -> list[Any]:
+        # The other sessions are only built for bulk work (ingest): a bot embedding questions
+        # keeps one model copy in memory.
+        with self._lock:
+            while len(self._sessions) < self._workers:
+                self._sessions.append(_session(self._model, self._per_session))
+            if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="embed")
-            self._sessions = sessions
+            return list(self._sessions)
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Number of model tokens per text (after truncation)."""
@@ -126,7 +136,7 @@ class LocalEmbedder(Embeddings):
             return out
         ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         batches = length_buckets([len(i) for i in ids], self._batch_tokens)
-        if self._pool is None or len(batches) == 1:
+        if self._workers == 1 or len(batches) < BULK_BATCHES:
             for batch in batches:
                 out[batch] = self._run(self._sessions[0], [ids[j] for j in batch])
                 if progress:
@@ -147,7 +157,9 @@ class LocalEmbedder(Embeddings):
                     with guard:
                         progress(len(batch))
 
-        for future in [self._pool.submit(work, s) for s in self._sessions]:
+        sessions = self._parallel_sessions()
+        assert self._pool is not None
+        for future in [self._pool.submit(work, s) for s in sessions]:
             future.result()
         return out
 

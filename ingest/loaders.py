@@ -27,6 +27,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 META_KEYS = ("id", "title", "url", "source", "published_date", "author")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
 class SkipFile(Exception):
@@ -171,7 +172,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
     else:
         raise SkipFile("front matter opened with '---' is never closed")
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line_no = f":{mark.line + 2}" if mark is not None else ""
