@@ -26,6 +26,24 @@ from bot.rendering import neutralise, render_notice
 log = logging.getLogger(__name__)
 
 SOURCES_SHOWN = 10
+# What the bot needs and no more (docs/discord.md explains each one).
+MINIMAL_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 link that adds the bot with its slash commands and the minimal permissions."""
+    return discord.utils.oauth_url(
+        application_id,
+        permissions=MINIMAL_PERMISSIONS,
+        scopes=("bot", "applications.commands"),
+    )
 
 
 def intents_for(settings: Any) -> discord.Intents:
@@ -113,6 +131,8 @@ class DiscordApp:
         documents = await asyncio.to_thread(self.citebot.store.count_documents)
         guilds = ", ".join(f"{g.name} ({g.id})" for g in self.client.guilds) or "none yet"
         log.info("connected as %s; guilds: %s", self.client.user, guilds)
+        if self.client.application_id:
+            log.info("invite link: %s", invite_url(self.client.application_id))
         log.info(
             "collection %r: %d documents in %s; answering mode: %s",
             self.settings.collection,

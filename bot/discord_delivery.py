@@ -73,7 +73,7 @@ class ChannelTarget:
                 return await self.channel.send(
                     out.content or None, reference=self.reply_to, mention_author=False, **kwargs
                 )
-            except discord.Forbidden as exc:  # replying needs Read Message History
+            except discord.HTTPException as exc:  # no Read Message History, or question deleted
                 warn_once(self.channel_id, "cannot reply to messages", exc)
                 self.reply_to = None
         return await self.channel.send(out.content or None, **kwargs)

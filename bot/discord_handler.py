@@ -128,36 +128,30 @@ class QuestionHandler:
         question = self.question_in(message)
         if question is None:
             return None
-        reply = ChannelTarget(message.channel, reply_to=message)
+        where: Target = ChannelTarget(message.channel, reply_to=message)
         try:
             refusal = self.check(question, message.author.id)
             if refusal:
-                await self._notice(reply, refusal)
+                await self._notice(where, refusal)
                 return None
             as_of = message.created_at.date().isoformat()
-            if self.is_own_thread(message.channel):
-                thread = message.channel
-                history = self.conversations.history(thread.id) or [
-                    (getattr(thread, "name", ""), "")
+            channel = message.channel
+            if self.is_own_thread(channel):
+                history = self.conversations.history(channel.id) or [
+                    (getattr(channel, "name", ""), "")  # after a restart: the thread's title
                 ]
-                standalone = await asyncio.to_thread(self.answerer.standalone, question, history)
-                target: Target = ChannelTarget(thread)
-                thread_id: int | None = thread.id
+                question = await asyncio.to_thread(self.answerer.standalone, question, history)
+                where = ChannelTarget(channel)
             else:
-                target, thread_id, standalone = (
-                    await self._open_thread(message, question),
-                    None,
-                    question,
-                )
-                if isinstance(target, ChannelTarget) and isinstance(target.channel, discord.Thread):
-                    thread_id = target.channel.id
-            async with TypingIndicator(target):
-                answer = await self.deliver(standalone, as_of=as_of, target=target)
-            if thread_id is not None:
-                self.conversations.add(thread_id, standalone, answer.text)
+                where = await self._open_thread(message, question)
+            async with TypingIndicator(where):
+                answer = await self.deliver(question, as_of=as_of, target=where)
+            thread = getattr(where, "channel", None)
+            if isinstance(thread, discord.Thread):
+                self.conversations.add(thread.id, question, answer.text)
             return answer
         except Exception as exc:
-            await self._apologise(reply, exc)
+            await self._apologise(where, exc)
             return None
 
     def check(self, question: str, user_id: int) -> str:

@@ -11,7 +11,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import build_citebot
-from bot.discord_app import DiscordApp, intents_for
+from bot.discord_app import MINIMAL_PERMISSIONS, DiscordApp, intents_for, invite_url
 from bot.discord_handler import APOLOGY, INDEX_DOWN
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
@@ -211,3 +211,13 @@ def test_sharded_setting_builds_an_auto_sharded_client(
     assert isinstance(app.client, discord.AutoShardedClient)
     assert app.client.allowed_mentions is not None
     assert app.client.allowed_mentions.to_dict() == NONE
+
+
+def test_documented_invite_link_asks_for_exactly_the_minimal_permissions() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "discord.md").read_text()
+
+    assert f"permissions={MINIMAL_PERMISSIONS.value}" in docs
+    assert "scope=bot%20applications.commands" in docs
+    url = invite_url(123)
+    assert f"permissions={MINIMAL_PERMISSIONS.value}" in url and "applications.commands" in url
+    assert not MINIMAL_PERMISSIONS.administrator and not MINIMAL_PERMISSIONS.mention_everyone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import discord
 import discord.ext.test as dpytest
 import pytest
-from discord.ext.test import backend
+from discord.ext.test import backend, callbacks
 from discord.ext.test import factories as facts
 
 from bot.app import build_citebot
@@ -258,3 +259,47 @@ async def test_concurrent_questions_each_get_exactly_one_answer_or_notice(
     notices = [p for p in harness.sent_to(harness.channel.id) if "wait" in p["content"]]
     assert len(notices) == 8
     await dpytest.empty_queue()
+
+
+async def test_a_failing_question_gets_an_apology_and_the_bot_keeps_answering(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = harness.app.handler.answerer.aanswer
+    calls = {"n": 0}
+
+    async def flaky(question: str, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("boom: internal detail")
+        return await real(question, **kwargs)
+
+    monkeypatch.setattr(harness.app.handler.answerer, "aanswer", flaky)
+
+    first = await dpytest.message(harness.mention(SEED_QUESTION))
+    second = await dpytest.message(harness.mention(SEED_QUESTION))
+
+    [apology] = harness.sent_to(first.id)
+    assert apology["content"].startswith("Sorry") and "boom" not in apology["content"]
+    assert "boom: internal detail" in caplog.text  # the details are in the log only
+    [answer] = harness.sent_to(second.id)
+    assert "2040" in answer["content"]
+
+
+async def test_typing_indicator_while_answering_and_start_up_report(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    typing: list[int] = []
+
+    async def record(channel: Any) -> None:
+        typing.append(channel.id)
+
+    callbacks.set_callback(record, "send_typing")
+    caplog.set_level(logging.INFO, logger="bot")
+
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+    await harness.app.on_ready()
+
+    assert typing == [question.id]  # typing shown in the new thread
+    assert "Test Guild 0" in caplog.text
+    assert "collection 'seeds': 1 documents" in caplog.text and "mode: extractive" in caplog.text
+    callbacks.remove_callback("send_typing")

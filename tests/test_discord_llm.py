@@ -75,6 +75,7 @@ async def test_streams_by_editing_then_finalises_with_sources(
     assert "2040 [1]." in final["content"] and not final["content"].endswith("…")
     assert final["embeds"][0]["title"] == "Sources"
     assert "Written by the model" in final["embeds"][0]["footer"]["text"]
+    assert len(final["components"][0]["components"]) == 2  # 👍/👎 arrive with the final answer
     assert all(pings_nobody(p) for p in wire.payloads())
     await dpytest.empty_queue()
 
