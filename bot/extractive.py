@@ -1,7 +1,7 @@
 """The offline answerer: quote the sentences of the retrieved passages that answer the question.
 
 Each candidate sentence is scored on what tends to mark an answer in news text:
-- key-term coverage: the share of the question's key terms it contains, weighted by rarity (IDF
+- key-term coverage: the share of the question's BM25 tokens it contains, weighted by rarity (IDF
   from the BM25 index), so "Activision" counts for more than "company";
 - answer type: a "who/which company" question wants a name the question does not already
   contain, "how many" a new number, "when" a date, anything else some new content;
@@ -21,7 +21,8 @@ import numpy as np
 from bot.answer_types import answer_type, novelty
 from bot.models import Passage
 from bot.sentences import split_sentences
-from bot.text import content_terms, key_terms, key_terms_many
+from bot.text import content_terms
+from ingest.lexical import terms
 
 MIN_CHARS = 25
 MAX_CHARS = 600
@@ -96,7 +97,7 @@ def pick_sentences(
     """Choose up to `max_sentences` sentences that best answer `question`, best first."""
     w = weights or Weights()
     pool = candidates(passages)
-    wanted = set(key_terms(question))
+    wanted = set(terms([question])[0])
     if not pool:
         return []
     weight = term_weight or (lambda _term: 1.0)
@@ -105,7 +106,7 @@ def pick_sentences(
     kind = answer_type(question)
     question_terms = content_terms(question)
     lowered = question.lower()
-    for candidate, found in zip(pool, key_terms_many([c.text for c in pool]), strict=True):
+    for candidate, found in zip(pool, terms([c.text for c in pool]), strict=True):
         candidate.coverage = sum(term_weights[t] for t in wanted & set(found)) / total
         candidate.score = (
             w.coverage * candidate.coverage

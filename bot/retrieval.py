@@ -60,7 +60,7 @@ class RetrievalConfig:
     mode: Mode = "hybrid"
     depth: int = 50  # chunks taken from each side before fusion
     rrf_k: int = 60
-    per_doc: int = 2  # at most this many chunks of one article (0: no limit)
+    per_doc: int = 3  # at most this many chunks of one article (0: no limit)
     dates: DatePolicy | None = dataclasses.field(default_factory=DatePolicy)  # None: ignore
 
 

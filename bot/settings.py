@@ -29,7 +29,7 @@ class Settings(IngestSettings):
     )
     retrieval_depth: int = Field(50, ge=5, le=1000, validation_alias=env("CITEBOT_RETRIEVAL_DEPTH"))
     rrf_k: int = Field(60, ge=1, le=1000, validation_alias=env("CITEBOT_RRF_K"))
-    per_doc: int = Field(2, ge=0, le=20, validation_alias=env("CITEBOT_PER_DOC"))
+    per_doc: int = Field(3, ge=0, le=20, validation_alias=env("CITEBOT_PER_DOC"))
     date_ranking: bool = Field(True, validation_alias=env("CITEBOT_DATE_RANKING"))
     recency_days: float = Field(14.0, gt=0, validation_alias=env("CITEBOT_RECENCY_DAYS"))
 
