@@ -13,6 +13,7 @@ import pytest
 from bot.answering import FALLBACK_NOTICE
 from bot.app import build_citebot
 from bot.discord_app import DiscordApp
+from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from tests.conftest import OpenAIWire
 from tests.discord_support import Wire, patch_dpytest, pings_nobody
@@ -37,7 +38,8 @@ async def start(
     citebot = build_citebot(
         settings, http_client=openai_wire.client(), http_async_client=openai_wire.async_client()
     )
-    app = DiscordApp(citebot, stream_interval=stream_interval)
+    feedback = FeedbackStore(tmp_path / "feedback.sqlite3")
+    app = DiscordApp(citebot, feedback=feedback, stream_interval=stream_interval)
     await app.client._async_setup_hook()
     app.client._connection._intents.members = (
         True  # dpytest's member cache (see test_discord_flows)
