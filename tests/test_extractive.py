@@ -1,0 +1,119 @@
+"""The offline answerer picks the sentence that answers, quotes at most two, and cites them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer_types import answer_type
+from bot.citations import check_citations
+from bot.extractive import compose, pick_sentences
+from bot.models import Passage
+from bot.sentences import split_sentences
+from ingest.embeddings import LocalEmbedder
+
+
+def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Passage:
+    return Passage(
+        chunk_id=f"{doc_id}::0000000000000000::00000",
+        doc_id=doc_id,
+        text=text,
+        title=title or doc_id,
+        start=start,
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many people have been arrested?", "number"),
+        ("What percentage of adults disapprove?", "number"),
+        ("When will the boosters be available?", "date"),
+        ("Who will Macron face in the runoff?", "name"),
+        ("Which automaker is buying back its SUVs?", "name"),
+        ("Which Ivy League school eliminated student loans?", "name"),
+        ("Which menu item did KFC roll out?", "thing"),
+    ],
+)
+def test_answer_type(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_picks_the_sentence_that_names_the_answer(embedder: LocalEmbedder) -> None:
+    passages = [
+        _passage(
+            "deal",
+            "The deal to buy Activision Blizzard would be the largest in gaming history. "
+            "Microsoft agreed to buy Activision Blizzard for $68.7 billion on Tuesday. "
+            "Analysts expect regulators to look closely at the purchase.",
+            start=200,
+        ),
+    ]
+
+    picks = pick_sentences("Which company agreed to buy Activision Blizzard?", passages, embedder)
+
+    assert "Microsoft" in picks[0].text
+    assert 1 <= len(picks) <= 2
+
+
+def test_number_questions_prefer_a_sentence_with_a_new_number(embedder: LocalEmbedder) -> None:
+    passages = [
+        _passage(
+            "capitol",
+            "The investigation into the attack on the Capitol is the largest in FBI history. "
+            "More than 700 people have been arrested for their roles in the attack on the Capitol.",
+            start=500,
+        )
+    ]
+
+    picks = pick_sentences(
+        "How many people have been arrested for the Capitol attack?", passages, embedder
+    )
+
+    assert "700" in picks[0].text
+
+
+def test_the_lede_of_the_top_article_is_favoured(embedder: LocalEmbedder) -> None:
+    lede = "Dartmouth College said it will eliminate student loans for all undergraduates."
+    passages = [
+        _passage("dartmouth", lede + " The college announced the change on Tuesday.", start=0),
+        _passage(
+            "other",
+            "Several colleges have considered whether to eliminate student loans.",
+            start=900,
+        ),
+    ]
+
+    picks = pick_sentences("Which school will eliminate student loans?", passages, embedder)
+
+    assert picks[0].text == lede
+    assert picks[0].passage_index == 0
+
+
+def test_answer_is_at_most_two_sentences_with_checked_citations(embedder: LocalEmbedder) -> None:
+    passages = [
+        _passage(
+            "a",
+            "Gas prices hit a record this week. The national average for a gallon of "
+            "regular gas reached $5 on Saturday, according to AAA. Diesel rose too. "
+            "Drivers in California paid the most at more than $6 a gallon.",
+        ),
+        _passage("b", "AAA said a gallon of regular gas cost $5.01 on average nationwide."),
+    ]
+
+    picks = pick_sentences(
+        "How much does a gallon of regular gas cost on average nationwide?",
+        passages,
+        embedder,
+        max_sentences=2,
+    )
+    checked = check_citations(compose(picks), passages)
+
+    assert len(split_sentences(checked.text)) <= 2
+    assert checked.citations and not checked.unsupported
+    cited = {c.doc_id for c in checked.citations}
+    assert cited <= {"a", "b"}
+    assert "$5" in checked.text
+
+
+def test_no_passages_no_picks(embedder: LocalEmbedder) -> None:
+    assert pick_sentences("Anything?", [], embedder) == []
