@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,9 @@ def load_paths(paths: list[Path], *, max_bytes: int) -> LoadResult:
                 if isinstance(item, Skipped):
                     result.skipped.append(item)
                 elif item.doc_id in seen_ids:
+                    first = seen_ids[item.doc_id]
                     result.skipped.append(
-                        Skipped(item.path, f"duplicate id {item.doc_id!r} (first in {seen_ids[item.doc_id]})")
+                        Skipped(item.path, f"duplicate id {item.doc_id!r} (first in {first})")
                     )
                 else:
                     seen_ids[item.doc_id] = item.path
@@ -65,7 +67,13 @@ def _walk(root: Path, result: LoadResult) -> Iterator[Path]:
             result.skipped.append(Skipped(str(root), f"unsupported file type {root.suffix!r}"))
         return
     visited: set[str] = set()
-    for folder, dirs, files in os.walk(root, followlinks=True):
+
+    def unreadable(error: OSError) -> None:
+        result.skipped.append(
+            Skipped(str(error.filename or root), f"cannot read folder: {error.strerror or error}")
+        )
+
+    for folder, dirs, files in os.walk(root, followlinks=True, onerror=unreadable):
         real = os.path.realpath(folder)
         if real in visited:
             result.skipped.append(Skipped(folder, "symlink loop (folder already visited)"))
@@ -81,14 +89,31 @@ def _walk(root: Path, result: LoadResult) -> Iterator[Path]:
 
 
 def _load_file(path: Path, *, max_bytes: int) -> Iterator[Document | Skipped]:
+    """Load one file; whatever goes wrong becomes a `Skipped` entry, never an exception."""
+    try:
+        yield from _load_file_unguarded(path, max_bytes=max_bytes)
+    except Exception as exc:  # a parser bug on one odd file must not stop the batch
+        log.warning("skipping %s: unexpected %s", path, type(exc).__name__, exc_info=True)
+        yield Skipped(str(path), f"could not be parsed ({type(exc).__name__})")
+
+
+def _load_file_unguarded(path: Path, *, max_bytes: int) -> Iterator[Document | Skipped]:
     where = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SkipFile(f"larger than the {max_bytes / 1e6:.0f} MB limit (CITEBOT_MAX_FILE_MB)")
-        if size == 0:
+        if path.is_symlink() and not path.exists():
+            raise SkipFile("broken symbolic link (its target is missing or loops)")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SkipFile("not a regular file (a pipe, device or socket)")
+        limit = f"{max_bytes / 1e6:g} MB"
+        if info.st_size > max_bytes:
+            raise SkipFile(f"larger than the {limit} limit (CITEBOT_MAX_FILE_MB)")
+        if info.st_size == 0:
             raise SkipFile("empty file")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)  # the file may have grown since stat()
+        if len(raw) > max_bytes:
+            raise SkipFile(f"larger than the {limit} limit (CITEBOT_MAX_FILE_MB)")
         if b"\x00" in raw[:8192]:
             raise SkipFile("binary file (contains NUL bytes)")
         try:
@@ -119,7 +144,7 @@ def _load_file(path: Path, *, max_bytes: int) -> Iterator[Document | Skipped]:
 
 
 def _load_text(path: Path, text: str, *, markdown: bool) -> Document:
-    meta, body, body_line = split_front_matter(text, str(path))
+    meta, body, _ = split_front_matter(text, str(path))
     # Front matter may mark any file as Markdown; plain .txt stays literal otherwise.
     return make_document(meta, body, path=path, markdown=markdown or bool(meta))
 
@@ -127,7 +152,7 @@ def _load_text(path: Path, text: str, *, markdown: bool) -> Document:
 def _load_html(path: Path, text: str) -> Document:
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
+    extracted: Any = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
     if extracted is None or not getattr(extracted, "text", None):
         raise SkipFile("no article text found in the HTML")
     meta: dict[str, Any] = {
@@ -137,11 +162,13 @@ def _load_html(path: Path, text: str) -> Document:
         "author": extracted.author or "",
         "source": extracted.sitename or extracted.hostname or "",
     }
-    return make_document(meta, extracted.text, path=path, markdown=False)
+    return make_document(meta, str(extracted.text), path=path, markdown=False)
 
 
 def _load_jsonl(path: Path, text: str) -> Iterator[Document | Skipped]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: str.splitlines() also breaks on U+2028 and friends, which are valid
+    # inside JSON strings, and would report line numbers no editor shows.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -154,9 +181,15 @@ def _load_jsonl(path: Path, text: str) -> Iterator[Document | Skipped]:
             yield Skipped(where, 'each line needs a JSON object with a "text" string')
             continue
         try:
-            yield make_document(row, row["text"], path=path, markdown=False, line=number)
+            document = make_document(row, row["text"], path=path, markdown=False, line=number)
         except SkipFile as exc:
             yield Skipped(where, str(exc))
+            continue
+        except Exception as exc:  # one odd line must not cost the rest of the file
+            log.warning("skipping %s: unexpected %s", where, type(exc).__name__, exc_info=True)
+            yield Skipped(where, f"could not be parsed ({type(exc).__name__})")
+            continue
+        yield document
 
 
 def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]:
@@ -166,17 +199,18 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str, int]
     lines = text.split("\n")
     if lines[0].strip() != "---":
         return {}, text, 1
-    for end, line in enumerate(lines[1:], start=1):
-        if line.strip() in {"---", "..."}:
-            break
-    else:
-        raise SkipFile("front matter opened with '---' is never closed")
+    end = next((i for i, line in enumerate(lines) if i and line.strip() in {"---", "..."}), 0)
+    if not end:
+        raise SkipFile(f"front matter opened with '---' at {where}:1 is never closed")
     try:
         meta = yaml.load("\n".join(lines[1:end]), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # The context mark (where an unclosed list or quote began) is the line to fix.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line_no = f":{mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
+        context = getattr(exc, "context", None)
+        problem = f"{context}: {problem}" if context else problem
         raise SkipFile(f"malformed front matter at {where}{line_no}: {problem}") from None
     if not isinstance(meta, dict):
         raise SkipFile("front matter is not a mapping of key: value lines")
