@@ -26,6 +26,7 @@ def discord_command(
     ] = False,
 ) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN)."""
+    import aiohttp
     import discord
 
     from bot.app import build_citebot
@@ -48,6 +49,16 @@ def discord_command(
             fail(f"Discord rejected DISCORD_TOKEN: {TOKEN_HELP}")
         except discord.PrivilegedIntentsRequired:
             fail(INTENT_HELP)
+        except (
+            aiohttp.ClientError,
+            OSError,
+            discord.GatewayNotFound,
+            discord.HTTPException,
+        ) as exc:
+            fail(
+                f"cannot reach Discord ({type(exc).__name__}). Check the network connection "
+                "(and https://discordstatus.com), then run `citebot discord` again."
+            )
 
 
 def feedback_command(

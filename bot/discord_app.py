@@ -91,6 +91,8 @@ class DiscordApp:
         self.settings = citebot.settings
         self.sync = sync
         self.feedback = feedback
+        # citebot never joins voice: skip discord.py's start-up warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         cls = ShardedCitebotClient if self.settings.sharded else CitebotClient
         client = cls(intents=intents_for(self.settings), allowed_mentions=NO_MENTIONS)
         client.citebot = self
@@ -117,7 +119,15 @@ class DiscordApp:
         fingerprint = self.commands_fingerprint()
         marker = feedback_path(self.settings).parent / "discord-commands.sha256"
         if self.sync or _read(marker) != fingerprint:
-            synced = await self.tree.sync()
+            try:
+                synced = await self.tree.sync()
+            except discord.HTTPException as exc:
+                log.warning(
+                    "could not register the slash commands (%s); mentions still work. "
+                    "Run `citebot discord --sync` or `/citebot-sync` later.",
+                    exc,
+                )
+                return
             log.info("synced %d slash commands with Discord", len(synced))
             _write(marker, fingerprint)
 

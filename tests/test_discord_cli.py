@@ -93,3 +93,16 @@ def test_refuses_to_start_on_an_empty_collection(
     line = one_line_error(run(monkeypatch, env))
 
     assert "citebot ingest" in line
+
+
+def test_unreachable_discord_is_one_line_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, seeded_env: dict[str, str]
+) -> None:
+    async def offline(self: Any, token: str) -> None:
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(discord.http.HTTPClient, "static_login", offline)
+
+    line = one_line_error(run(monkeypatch, {**seeded_env, "DISCORD_TOKEN": FAKE_TOKEN}))
+
+    assert "cannot reach Discord (OSError)" in line
