@@ -241,12 +241,17 @@ class QuestionHandler:
         await interaction.response.defer(thinking=True)
         target = InteractionTarget(interaction)
         try:
+            channel = interaction.channel
+            if self.is_own_thread(channel):  # /ask inside our thread is a follow-up too
+                history = self.conversations.history(getattr(channel, "id", 0))
+                question = await asyncio.to_thread(self.answerer.standalone, question, history)
             target_or_thread = await self._slash_thread(interaction, question) or target
             answer = await self.deliver(
                 question, as_of=interaction.created_at.date().isoformat(), target=target_or_thread
             )
-            if isinstance(target_or_thread, ChannelTarget):
-                self.conversations.add(target_or_thread.channel_id, question, answer.text)
+            thread = getattr(target_or_thread, "channel", channel)
+            if isinstance(thread, discord.Thread):
+                self.conversations.add(thread.id, question, answer.text)
             return answer
         except Exception as exc:
             await self._apologise(target, exc)
