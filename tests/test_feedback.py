@@ -126,3 +126,15 @@ def test_rate_limiter_forgets_idle_users_to_stay_small() -> None:
         limiter.acquire(user)
 
     assert len(limiter) <= 100
+
+
+def test_feedback_file_defaults_to_beside_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.feedback import feedback_path
+    from bot.settings import Settings
+
+    monkeypatch.setenv("CITEBOT_FEEDBACK_DB", "")  # as left blank in .env.example
+    assert feedback_path(Settings(store=tmp_path / "s")) == tmp_path / "s" / "feedback.sqlite3"
+    monkeypatch.setenv("CITEBOT_FEEDBACK_DB", str(tmp_path / "votes.db"))
+    assert feedback_path(Settings(store=tmp_path / "s")) == tmp_path / "votes.db"
