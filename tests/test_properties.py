@@ -17,9 +17,11 @@ from ingest.models import Document
 # Text with the characters that break naive code: markup, line and paragraph separators,
 # zero-width and combining marks, control characters, emoji, RTL.
 TRICKY = st.sampled_from(
-    list("<>{}[]()#*_`~!-=|&;:.?/\\\"'\n\r\t\x00\x0b\x0c\x1c\x85")
-    + ["\u2028", "\u2029", "\u200b", "\ufeff", "\u0301", "\u202e", "🙂", "ﬁ", "ß", "İ", "---"]
-    + ["<p>", "</div>", "{{x}}", "{% if %}", "<!--", "-->", "&amp;", "&#x0;", "[a](http://b)"]
+    [
+        *"<>{}[]()#*_`~!-=|&;:.?/\\\"'\n\r\t\x00\x0b\x0c\x1c\x85",
+        *["\u2028", "\u2029", "\u200b", "\ufeff", "\u0301", "\u202e", "🙂", "ﬁ", "ß", "İ", "---"],
+        *["<p>", "</div>", "{{x}}", "{% if %}", "<!--", "-->", "&amp;", "&#x0;", "[a](http://b)"],
+    ]
 )
 ANY_TEXT = st.lists(st.one_of(st.text(max_size=30), TRICKY), max_size=60).map("".join)
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
