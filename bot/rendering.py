@@ -247,14 +247,14 @@ def render_answer(answer: Answer, *, use_embeds: bool = True) -> list[Outgoing]:
     """The messages that show `answer`: text parts, then the sources (embeds or a compact list)."""
     text = answer_text(answer)
     if answer.refused or not answer.citations:
-        return [Outgoing(part) for part in split_text(text)]
+        return [Outgoing(part) for part in split_text(text)] or [Outgoing("…")]
     if not use_embeds:
         sources = "\n".join(source_entry(c, embed=False) for c in answer.citations)
         footer = footer_text(answer)
         return [
             Outgoing(part) for part in split_text(f"{text}\n\n**Sources**\n{sources}\n-# {footer}")
         ]
-    messages = [Outgoing(part) for part in split_text(text)]
+    messages = [Outgoing(part) for part in split_text(text)] or [Outgoing("")]
     groups = group_embeds(sources_embeds(answer))
     messages[-1].embeds = groups[0]
     messages.extend(Outgoing("", group) for group in groups[1:])

@@ -202,7 +202,7 @@ def test_any_answer_renders_within_limits_with_no_live_mentions(
     text: str, sources: list[tuple[str, str]], use_embeds: bool
 ) -> None:
     cites = [citation(n, title=t, quote=q) for n, (t, q) in enumerate(sources, start=1)]
-    rendered = render_answer(answer(text + " [1].", cites), use_embeds=use_embeds)
+    rendered = render_answer(answer(text, cites), use_embeds=use_embeds)
 
     assert_within_limits(rendered)
     for message in rendered:
