@@ -46,6 +46,7 @@ class Weights:
     lede: float = 0.3
     similarity: float = 0.0
     rerank: int = 6  # how many top candidates get an embedding (when similarity > 0)
+    second: float = 0.0  # a second sentence must score at least this share of the first's
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,7 @@ def pick_sentences(
     if w.similarity and embedder is not None:
         _rerank(question, pool[: w.rerank], embedder, w.similarity)
         pool.sort(key=lambda c: c.score, reverse=True)
-    return _choose(pool, max_sentences, max_chars)
+    return _choose(pool, max_sentences, max_chars, w.second)
 
 
 def _rerank(
@@ -129,10 +130,12 @@ def _rerank(
         candidate.score += weight * float(similarity)
 
 
-def _choose(pool: list[_Candidate], max_sentences: int, max_chars: int) -> list[Pick]:
+def _choose(
+    pool: list[_Candidate], max_sentences: int, max_chars: int, second: float
+) -> list[Pick]:
     chosen = [pool[0]]
     for candidate in pool[1:]:
-        if len(chosen) >= max_sentences:
+        if len(chosen) >= max_sentences or candidate.score < second * pool[0].score:
             break
         if sum(len(c.text) for c in chosen) + len(candidate.text) > max_chars:
             continue

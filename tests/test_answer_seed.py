@@ -11,7 +11,7 @@ def test_honda_2040_target_is_answered_with_a_citation(seeded_settings: Settings
 
     assert not answer.refused and answer.mode == "extractive"
     assert "100 percent electric and fuel cell vehicle sales by 2040" in answer.text
-    assert answer.text.count("[1]") == 1
+    assert 1 <= answer.text.count("[1]") <= 2  # at most two quoted sentences, each cited
     (citation,) = answer.citations
     assert citation.n == 1 and citation.doc_id == "seed-nissan-honda-ev"
     assert "2040" in citation.quote
