@@ -24,6 +24,13 @@ TRICKY = st.sampled_from(
     ]
 )
 ANY_TEXT = st.lists(st.one_of(st.text(max_size=30), TRICKY), max_size=60).map("".join)
+# Long enough for several chunks: prose-like words between the tricky pieces.
+WORDS = st.sampled_from(
+    ["The", "plan", "moved", "to", "stage", "3.", "Mr.", "Smith", "said:", "“yes”"]
+)
+LONG_TEXT = st.lists(
+    st.one_of(WORDS.map(lambda w: w + " "), TRICKY, st.text(max_size=12)), min_size=40, max_size=200
+).map("".join)
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -51,7 +58,7 @@ def test_front_matter_and_documents_fail_only_with_a_skip_reason(text: str) -> N
 
 @FAST
 @given(
-    text=ANY_TEXT.filter(lambda t: clean_text(t).strip() != ""),
+    text=st.one_of(ANY_TEXT, LONG_TEXT).filter(lambda t: clean_text(t).strip() != ""),
     size=st.integers(100, 400),
     overlap=st.integers(0, 200),
 )
