@@ -117,7 +117,8 @@ class DiscordApp:
         """Called once before connecting: buttons survive restarts; commands sync when changed."""
         self.client.add_dynamic_items(FeedbackButton)
         fingerprint = self.commands_fingerprint()
-        marker = feedback_path(self.settings).parent / "discord-commands.sha256"
+        app_id = self.client.application_id or 0  # known here: setup runs after login
+        marker = feedback_path(self.settings).parent / f"discord-commands-{app_id}.sha256"
         if self.sync or _read(marker) != fingerprint:
             try:
                 synced = await self.tree.sync()
