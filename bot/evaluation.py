@@ -4,8 +4,8 @@ A questions file is JSON Lines: `{"id", "question", "answers": [gold, aliases...
 [doc ids], "type": "factoid"|"null", "meta": {"question_date"}}`. Questions with neither answers
 nor evidence (and not typed "null") are answered but not scored.
 
-Gold answers are matched by normalised containment: lower-case, punctuation and symbols removed,
-leading articles dropped, whitespace collapsed, and the gold must appear as whole words.
+Gold answers are matched by normalised containment: lower-case, punctuation and symbols replaced
+by spaces, leading articles dropped, whitespace collapsed, and the gold must appear as whole words.
 """
 
 from __future__ import annotations
@@ -96,11 +96,11 @@ def _parse(row: Any, number: int) -> EvalQuestion:
 
 
 def normalise(text: str) -> str:
-    """Lower-case, drop punctuation, symbols and a leading article, collapse whitespace."""
+    """Lower-case, blank out punctuation and symbols, drop a leading article, collapse spaces."""
     text = _MARKER.sub(" ", text.lower())
-    kept = "".join(
-        " " if ch.isspace() else ch for ch in text if unicodedata.category(ch)[0] not in "PS"
-    )
+    # punctuation becomes a space, so "Google’s" still contains "google" and "Covid-19" stays
+    # "covid 19" on both sides
+    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in text)
     return _ARTICLE.sub("", " ".join(kept.split()))
 
 

@@ -43,6 +43,7 @@ class Weights:
     coverage: float = 1.0
     answer_type: float = 0.5
     passage_rank: float = 0.6
+    doc_rank: float = 0.0
     lede: float = 0.3
     similarity: float = 0.0
     rerank: int = 6  # how many top candidates get an embedding (when similarity > 0)
@@ -64,6 +65,7 @@ class _Candidate:
     text: str
     passage_index: int
     lede: bool
+    doc_index: int = 0
     coverage: float = 0.0
     score: float = 0.0
 
@@ -72,6 +74,7 @@ def candidates(passages: list[Passage]) -> list[_Candidate]:
     """Every quotable sentence of the passages (not too short, not too long)."""
     out: list[_Candidate] = []
     seen: set[str] = set()
+    documents = list(dict.fromkeys(p.doc_id for p in passages))
     for index, passage in enumerate(passages):
         first = True
         for sentence in split_sentences(passage.text):
@@ -80,7 +83,14 @@ def candidates(passages: list[Passage]) -> list[_Candidate]:
                 continue
             if text not in seen:  # overlapping chunks repeat sentences
                 seen.add(text)
-                out.append(_Candidate(text, index, lede=first and passage.start == 0))
+                out.append(
+                    _Candidate(
+                        text,
+                        index,
+                        lede=first and passage.start == 0,
+                        doc_index=documents.index(passage.doc_id),
+                    )
+                )
             first = False
     return out
 
@@ -113,6 +123,7 @@ def pick_sentences(
             w.coverage * candidate.coverage
             + w.answer_type * novelty(kind, candidate.text, question_terms, lowered)
             + w.passage_rank / (1 + candidate.passage_index)
+            + w.doc_rank / (1 + candidate.doc_index)
             + w.lede * candidate.lede
         )
     pool.sort(key=lambda c: c.score, reverse=True)

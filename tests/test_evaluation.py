@@ -30,7 +30,7 @@ from bot.settings import Settings
         ("“Thor: Love and Thunder”", "thor love and thunder"),
         ("An airport", "airport"),
         ("Bed Bath & Beyond", "bed bath beyond"),
-        ("Covid-19 tests [2].", "covid19 tests"),
+        ("Covid-19 tests [2].", "covid 19 tests"),
         ("  Theatre  ", "theatre"),  # only a whole leading article is dropped
     ],
 )
@@ -45,6 +45,7 @@ def test_normalise(text: str, expected: str) -> None:
         ("Gas costs about $500 a gallon.", ["$5"], False),  # whole words only
         ("The Atlanta Braves visited the White House.", ["Atlanta Braves"], True),
         ("Microsoft will buy it.", ["Sony", "microsoft"], True),  # any alias counts
+        ("Twitter locked Kanye West’s account.", ["Kanye West"], True),  # possessive
         ("Nothing here.", [], False),
     ],
 )
