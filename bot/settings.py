@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -46,8 +47,9 @@ class Settings(IngestSettings):
     mentions: bool = Field(True, validation_alias=env("CITEBOT_MENTIONS"))
     use_embeds: bool = Field(True, validation_alias=env("CITEBOT_EMBEDS"))
     sharded: bool = Field(False, validation_alias=env("CITEBOT_SHARDED"))
+    feedback_db: Path | None = Field(None, validation_alias=env("CITEBOT_FEEDBACK_DB"))
 
-    @field_validator("discord_token", mode="before")
+    @field_validator("discord_token", "feedback_db", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
