@@ -4,7 +4,8 @@ Per claim: each sentence of the answer keeps only the citations whose passage su
 (enough of its content words, and every number it states, are in the passage). Citations are then
 renumbered 1..m in order of first use, so the answer and the source list always agree: every `[n]`
 has a citation and every citation is used. The quote shown for a citation is the sentence of the
-passage that best supports what was said.
+passage that best supports what was said (one per claim, joined with "…", when a source backs
+several claims).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.text import content_terms, numbers, overlap
 
 MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 MIN_SUPPORT = 0.5
+QUOTE_LIMIT = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +42,15 @@ def supports(claim: str, evidence: str, *, min_support: float = MIN_SUPPORT) -> 
     return overlap(claim, evidence) >= min_support
 
 
-def best_quote(claim: str, passage: Passage, *, limit: int = 400) -> str:
+def best_quote(claim: str, passage: Passage, *, limit: int = QUOTE_LIMIT) -> str:
     """The passage sentence(s) that best support `claim`, trimmed to `limit` characters."""
     sentences = split_sentences(passage.text)
     if not sentences:
         return passage.text[:limit]
+    flat = " ".join(claim.split())
+    for sentence in sentences:
+        if flat and flat in " ".join(sentence.text.split()):
+            return trim(sentence.text, limit)  # a quoted sentence is its own best support
     terms = content_terms(claim)
     best = max(sentences, key=lambda s: len(terms & content_terms(s.text)))
     return trim(best.text, limit)
@@ -64,6 +70,7 @@ def check_citations(
 ) -> CheckedAnswer:
     """Verify and renumber the `[n]` markers of `answer` (numbers index `passages` from 1)."""
     renumber: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
     citations: list[Citation] = []
     unsupported: list[str] = []
     dropped = 0
@@ -86,20 +93,25 @@ def check_citations(
         for n in kept:
             if n not in renumber:
                 renumber[n] = len(renumber) + 1
-                passage = passages[n - 1]
-                citations.append(
-                    Citation(
-                        n=renumber[n],
-                        doc_id=passage.doc_id,
-                        chunk_id=passage.chunk_id,
-                        title=passage.title,
-                        url=passage.url,
-                        published_date=passage.published_date,
-                        quote=best_quote(claim, passage),
-                    )
-                )
+                quotes[n] = []
+            quote = best_quote(claim, passages[n - 1])
+            if quote not in quotes[n]:
+                quotes[n].append(quote)  # every claim a source backs shows its own evidence
             labels.append(f"[{renumber[n]}]")
         out.append(_attach(claim, "".join(labels)))
+    for n, number in renumber.items():
+        passage = passages[n - 1]
+        citations.append(
+            Citation(
+                n=number,
+                doc_id=passage.doc_id,
+                chunk_id=passage.chunk_id,
+                title=passage.title,
+                url=passage.url,
+                published_date=passage.published_date,
+                quote=trim(" … ".join(quotes[n]), QUOTE_LIMIT * len(quotes[n])),
+            )
+        )
     return CheckedAnswer(" ".join(s for s in out if s), citations, unsupported, dropped)
 
 
@@ -110,4 +122,4 @@ def _attach(claim: str, labels: str) -> str:
     match = re.search(r"[.!?]+[\"'”’)]*$", claim)
     if match is None:
         return f"{claim} {labels}"
-    return f"{claim[: match.start()]} {labels}{claim[match.start():]}"
+    return f"{claim[: match.start()]} {labels}{claim[match.start() :]}"

@@ -117,3 +117,21 @@ def test_answer_is_at_most_two_sentences_with_checked_citations(embedder: LocalE
 
 def test_no_passages_no_picks(embedder: LocalEmbedder) -> None:
     assert pick_sentences("Anything?", [], embedder) == []
+
+
+def test_a_source_backing_two_claims_shows_both_quotes() -> None:
+    passage = _passage(
+        "gas",
+        "Gas prices hit a record this week across the country. "
+        "The national average for regular gas reached $5 a gallon on Saturday.",
+    )
+    answer = (
+        "Gas prices hit a record this week across the country [1]. "
+        "The national average for regular gas reached $5 a gallon on Saturday [1]."
+    )
+
+    checked = check_citations(answer, [passage])
+
+    (citation,) = checked.citations
+    assert "record this week" in citation.quote and "$5 a gallon" in citation.quote
+    assert " … " in citation.quote
