@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
 _SOURCE_ONE = re.compile(r'<source n="1"[^>]*>\s*(.+?)</source>', re.DOTALL)
-_SENTENCE = re.compile(r"(.{20,}?[.!?])(?:\s|$)", re.DOTALL)
+_SENTENCE = re.compile(r"(.{20,}?[.!?])\s")
 
 
 class SlowEchoChatModel(BaseChatModel):
@@ -32,9 +32,13 @@ class SlowEchoChatModel(BaseChatModel):
         prompt = str(messages[-1].content)
         source = _SOURCE_ONE.search(prompt)
         text = "I don't know based on these sources."
-        if source:
-            first = _SENTENCE.search(source.group(1).strip())
-            text = f"{(first.group(1) if first else source.group(1).strip()[:200])} [1]"
+        paragraphs = (
+            [p for p in source.group(1).split("\n") if len(p.split()) >= 8] if source else []
+        )
+        if paragraphs:
+            first = _SENTENCE.search(paragraphs[0] + " ")
+            sentence = first.group(1) if first else paragraphs[0].rstrip(".") + "."
+            text = f"{sentence[:-1]} [1]{sentence[-1]}"
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _generate(
