@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +58,9 @@ class DocRecord:
     def owns(self, chunk: str) -> bool:
         """True if `chunk` belongs to this version of the document."""
         doc_id, digest, index = parse_chunk_id(chunk)
-        return doc_id == self.doc_id and self.content_hash.startswith(digest) and index < self.n_chunks
+        return (
+            doc_id == self.doc_id and self.content_hash.startswith(digest) and index < self.n_chunks
+        )
 
     @classmethod
     def from_metadata(cls, doc_id: str, meta: dict[str, Any]) -> DocRecord:
@@ -120,14 +124,22 @@ def make_client(settings: IngestSettings) -> Any:
         ) from None
 
 
+Reopen = Callable[[], tuple[Any, Any, Any]]
+
+
 class Store:
     """One citebot index: the chunk collection plus the document records."""
 
-    def __init__(self, client: Any, name: str, chunks: Any, docs: Any):
+    def __init__(
+        self, client: Any, name: str, chunks: Any, docs: Any, *, reopen: Reopen | None = None
+    ):
         self.client = client
         self.name = name
         self.chunks = chunks
         self.docs = docs
+        self._reopen = reopen
+        self._seen_generation: int | None = None
+        self._reopen_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -165,10 +177,14 @@ class Store:
                 return ids
             offset += len(got["ids"])
 
-    def _paged(self, collection: Any, ids: Sequence[str] | None) -> Iterator[tuple[list[str], list[Any]]]:
+    def _paged(
+        self, collection: Any, ids: Sequence[str] | None
+    ) -> Iterator[tuple[list[str], list[Any]]]:
         if ids is not None:
             for start in range(0, len(ids), WRITE_BATCH):
-                got = collection.get(ids=list(ids[start : start + WRITE_BATCH]), include=["metadatas"])
+                got = collection.get(
+                    ids=list(ids[start : start + WRITE_BATCH]), include=["metadatas"]
+                )
                 yield got["ids"], got["metadatas"]
             return
         offset = 0
@@ -182,7 +198,35 @@ class Store:
     def generation(self) -> int:
         """A counter bumped whenever an ingest starts or finishes changing the index."""
         fresh = self.client.get_collection(self.docs.name)
-        return int((fresh.metadata or {}).get("generation", 0))
+        generation = int((fresh.metadata or {}).get("generation", 0))
+        if self._reopen is not None:
+            self._follow(generation)
+        return generation
+
+    def _follow(self, generation: int) -> None:
+        """Reload an embedded index that an ingest changed since we last looked.
+
+        Chroma keeps an embedded store's vector index in memory per process and never sees
+        vectors another process (`citebot ingest`) adds later: without this, a running bot's
+        vector search would keep returning only what it loaded at start.
+        """
+        if self._seen_generation is None:
+            self._seen_generation = generation
+        if generation == self._seen_generation:
+            return
+        with self._reopen_lock:
+            if generation == self._seen_generation or self._reopen is None:
+                return
+            try:
+                self.client, self.chunks, self.docs = self._reopen()
+                log.info("reloaded the index at generation %d", generation)
+            except Exception as exc:
+                log.warning(
+                    "could not reload the changed index (%s); vector search may miss new "
+                    "documents until citebot restarts",
+                    type(exc).__name__,
+                )
+            self._seen_generation = generation
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -199,7 +243,7 @@ class Store:
         items: Sequence[tuple[Document, str, list[Chunk], np.ndarray]],
         previous: dict[str, DocRecord],
     ) -> None:
-        """Write new versions of documents: chunks, then records (the commit), then old chunks go."""
+        """Write new versions: chunks, then records (the commit), then the old chunks go."""
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -209,8 +253,15 @@ class Store:
             for chunk, vector in zip(chunks, embeddings, strict=True):
                 ids.append(chunk.chunk_id)
                 texts.append(chunk.text)
-                metas.append({**base, "chunk_index": chunk.index, "start": chunk.start, "end": chunk.end,
-                              "content_hash": digest})
+                metas.append(
+                    {
+                        **base,
+                        "chunk_index": chunk.index,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                        "content_hash": digest,
+                    }
+                )
                 vectors.append(vector)
         for start in range(0, len(ids), WRITE_BATCH):
             end = start + WRITE_BATCH
@@ -275,15 +326,23 @@ class Store:
         return orphans
 
 
-def open_store(settings: IngestSettings, *, model_id: str | None = None, client: Any = None) -> Store:
+def open_store(
+    settings: IngestSettings, *, model_id: str | None = None, client: Any = None
+) -> Store:
     """Open the index. With `model_id`, create it if needed and refuse a different model.
 
     Without `model_id` (the read side), a missing collection raises `EmptyIndex`.
     """
     name = settings.collection
-    if client is None and model_id is None and not settings.chroma_host and not settings.store.exists():
+    if (
+        client is None
+        and model_id is None
+        and not settings.chroma_host
+        and not settings.store.exists()
+    ):
         # Reading must not create an empty store folder as a side effect.
         raise EmptyIndex(f"Nothing has been ingested into {settings.store} yet.")
+    own_client = client is None
     client = client if client is not None else make_client(settings)
     try:
         if model_id is None:
@@ -292,7 +351,9 @@ def open_store(settings: IngestSettings, *, model_id: str | None = None, client:
                 docs = client.get_collection(name + DOCS_SUFFIX)
             except Exception as exc:
                 if _is_not_found(exc):
-                    raise EmptyIndex(f"Nothing has been ingested into collection {name!r} yet.") from None
+                    raise EmptyIndex(
+                        f"Nothing has been ingested into collection {name!r} yet."
+                    ) from None
                 raise
         else:
             chunks = client.get_or_create_collection(
@@ -308,7 +369,10 @@ def open_store(settings: IngestSettings, *, model_id: str | None = None, client:
         raise
     except Exception as exc:
         raise _translate(exc, settings) from None
-    store = Store(client, name, chunks, docs)
+    reopen = None
+    if model_id is None and own_client and not settings.chroma_host:
+        reopen = functools.partial(_reopen_embedded, settings, name)
+    store = Store(client, name, chunks, docs, reopen=reopen)
     if model_id is not None and store.model_id and store.model_id != model_id:
         raise ModelMismatch(
             f"Collection {name!r} was built with the embedding model {store.model_id!r}, "
@@ -317,6 +381,19 @@ def open_store(settings: IngestSettings, *, model_id: str | None = None, client:
             "(or delete the old one) to re-index with the new model.",
         )
     return store
+
+
+def _reopen_embedded(settings: IngestSettings, name: str) -> tuple[Any, Any, Any]:
+    """A new embedded client for the store, with the vector index read afresh from disk."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    # Chroma shares one system per path in a process; drop ours from the registry so the next
+    # client loads the files again. Handles still using the old one keep working until dropped.
+    identifier = str(settings.store)
+    SharedSystemClient._identifier_to_system.pop(identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    client = make_client(settings)
+    return client, client.get_collection(name), client.get_collection(name + DOCS_SUFFIX)
 
 
 def _is_not_found(exc: Exception) -> bool:
@@ -332,7 +409,9 @@ def _translate(exc: Exception, settings: IngestSettings) -> StoreError:
             f"({type(exc).__name__}).",
             hint="Check that it is running and reachable.",
         )
-    return StoreError(f"The index at {settings.store} cannot be used ({type(exc).__name__}: {exc}).")
+    return StoreError(
+        f"The index at {settings.store} cannot be used ({type(exc).__name__}: {exc})."
+    )
 
 
 def lock_path(settings: IngestSettings) -> Path:

@@ -134,6 +134,36 @@ def test_asking_during_an_ingest_never_errors_nor_shows_half_a_document(
     assert final.retrieved and all("beta edition" in p.text for p in final.retrieved)
 
 
+def test_reader_follows_an_ingest_run_by_another_process(
+    tmp_path: Path, embedder: LocalEmbedder
+) -> None:
+    from bot.retrieval import committed
+    from tests.test_crash_safety import COLLECTION, completed
+
+    folder = tmp_path / "articles"
+    settings = Settings(
+        store=tmp_path / "store", collection=COLLECTION, chunk_size=300, chunk_overlap=0
+    )
+    write_edition(folder, "alpha")
+    run_ingest(folder, settings, embedder)
+    citebot = build_citebot(settings)
+    retriever = citebot.answerer.retriever
+    assert citebot.answerer.answer("Which stage did the census plan move to?").retrieved
+
+    write_edition(folder, "beta")
+    write_article(
+        folder, "new.md", "The lighthouse plan moved to stage 99 in the beta edition.", id="new"
+    )
+    completed(folder, settings.store)  # `citebot ingest` in another process
+    answer = citebot.answerer.answer("Which stage did the lighthouse plan move to?")
+
+    assert answer.retrieved[0].doc_id == "new"
+    hits = retriever.search(retriever.embed_query("the lighthouse plan"), n=10)  # type: ignore[attr-defined]
+    current = committed(citebot.store, hits)
+    assert len(current) == len(hits), "vector search still serves the replaced versions"
+    assert hits[0][0].startswith("new::")
+
+
 def assert_whole_documents(settings: Settings) -> None:
     store = open_store(settings)
     present = set(store.all_chunk_ids())
