@@ -21,12 +21,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
 from ingest.chunking import chunk_id, parse_chunk_id
-from ingest.errors import EmptyIndex, IngestLocked, ModelMismatch, StoreError, StoreUnavailable
+from ingest.errors import (
+    CitebotError,
+    EmptyIndex,
+    IngestLocked,
+    ModelMismatch,
+    StoreError,
+    StoreUnavailable,
+)
 from ingest.models import Chunk, Document
 from ingest.settings import IngestSettings
 
@@ -125,19 +132,50 @@ def make_client(settings: IngestSettings) -> Any:
 
 
 Reopen = Callable[[], tuple[Any, Any, Any]]
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _server_read(method: Callable[P, T]) -> Callable[P, T]:
+    """Turn a failed read from a Chroma server into `StoreUnavailable` (a message users see)."""
+
+    @functools.wraps(method)
+    def read(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except CitebotError:
+            raise
+        except Exception as exc:
+            server = getattr(args[0], "server", "")
+            if not server:
+                raise
+            raise StoreUnavailable(
+                f"The Chroma server at {server} could not be read ({type(exc).__name__}).",
+                hint="Check that it is running; try again in a moment.",
+            ) from exc
+
+    return read
 
 
 class Store:
     """One citebot index: the chunk collection plus the document records."""
 
     def __init__(
-        self, client: Any, name: str, chunks: Any, docs: Any, *, reopen: Reopen | None = None
+        self,
+        client: Any,
+        name: str,
+        chunks: Any,
+        docs: Any,
+        *,
+        reopen: Reopen | None = None,
+        server: str = "",
     ):
         self.client = client
         self.name = name
         self.chunks = chunks
         self.docs = docs
         self._reopen = reopen
+        self.server = server  # "host:port" of the Chroma server, "" for an embedded store
         self._seen_generation: int | None = None
         self._reopen_lock = threading.Lock()
 
@@ -148,14 +186,17 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------------
 
+    @_server_read
     def count_documents(self) -> int:
         """Number of documents in the index."""
         return int(self.docs.count())
 
+    @_server_read
     def count_chunks(self) -> int:
         """Number of chunk entries (including orphans awaiting clean-up)."""
         return int(self.chunks.count())
 
+    @_server_read
     def records(self, ids: Sequence[str] | None = None) -> dict[str, DocRecord]:
         """Document records, all of them or those with the given ids."""
         out: dict[str, DocRecord] = {}
@@ -166,6 +207,7 @@ class Store:
                 out[doc_id] = DocRecord.from_metadata(doc_id, meta or {})
         return out
 
+    @_server_read
     def all_chunk_ids(self) -> list[str]:
         """Every chunk id in the collection."""
         ids: list[str] = []
@@ -195,6 +237,7 @@ class Store:
                 return
             offset += len(got["ids"])
 
+    @_server_read
     def generation(self) -> int:
         """A counter bumped whenever an ingest starts or finishes changing the index."""
         fresh = self.client.get_collection(self.docs.name)
@@ -372,7 +415,8 @@ def open_store(
     reopen = None
     if model_id is None and own_client and not settings.chroma_host:
         reopen = functools.partial(_reopen_embedded, settings, name)
-    store = Store(client, name, chunks, docs, reopen=reopen)
+    server = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else ""
+    store = Store(client, name, chunks, docs, reopen=reopen, server=server)
     if model_id is not None and store.model_id and store.model_id != model_id:
         raise ModelMismatch(
             f"Collection {name!r} was built with the embedding model {store.model_id!r}, "

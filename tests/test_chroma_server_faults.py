@@ -124,6 +124,10 @@ def test_server_down_mid_run_then_back(server: ChromaServer) -> None:
     server.stop()
     with pytest.raises(StoreUnavailable, match="try again in a moment"):
         citebot.answerer.answer(QUESTION)
+    # Every read the bot makes (BM25 freshness, commit records, counts) says the same.
+    for read in (citebot.store.generation, citebot.store.records, citebot.store.count_documents):
+        with pytest.raises(StoreUnavailable, match=f"Chroma server at 127.0.0.1:{server.port}"):
+            read()
 
     server.start()
     answer = citebot.answerer.answer(QUESTION)
