@@ -220,6 +220,15 @@ def test_discord_start_failures_never_show_the_token(
     assert_no_secret(result.output, everything_logged(caplog))
 
 
+def test_dotenv_is_git_ignored_and_the_readme_warns() -> None:
+    from tests.conftest import ROOT
+
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "Keep `.env` out of version control" in readme
+
+
 @pytest.fixture
 def unused_port() -> int:
     import socket
