@@ -168,7 +168,11 @@ def _load_html(path: Path, text: str) -> Document:
 def _load_jsonl(path: Path, text: str) -> Iterator[Document | Skipped]:
     # Split on "\n" only: str.splitlines() also breaks on U+2028 and friends, which are valid
     # inside JSON strings, and would report line numbers no editor shows.
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    if not any(line.strip() for line in lines):
+        yield Skipped(str(path), "no JSON lines (the file holds only blank lines)")
+        return
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"

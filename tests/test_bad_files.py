@@ -54,6 +54,7 @@ def make_bad_folder(folder: Path) -> dict[str, str]:
         + "\n",
         encoding="utf-8",
     )
+    (folder / "blank.jsonl").write_text("\n  \n\t\n", encoding="utf-8")
     (folder / "dangling.md").symlink_to(folder / "missing-target.md")
     (folder / "self_loop.md").symlink_to(folder / "self_loop.md")
     (folder / "sub").mkdir()
@@ -73,6 +74,7 @@ def make_bad_folder(folder: Path) -> dict[str, str]:
         "rows.jsonl:2": "invalid JSON",
         "rows.jsonl:3": "JSON object",
         "rows.jsonl:4": "JSON object",
+        "blank.jsonl": "only blank lines",
         "dangling.md": "broken symbolic link",
         "self_loop.md": "broken symbolic link",
         "loop": "symlink loop",

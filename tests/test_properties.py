@@ -6,7 +6,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingest.chunking import chunk_document, content_hash, parse_chunk_id
@@ -84,6 +84,7 @@ def test_chunk_offsets_always_map_back_to_the_cleaned_text(
     raw=st.one_of(st.binary(max_size=400), ANY_TEXT.map(lambda t: t.encode("utf-8"))),
     suffix=st.sampled_from([".md", ".txt", ".html", ".jsonl"]),
 )
+@example(raw=b"\t", suffix=".jsonl")  # found by hypothesis: was silently ignored
 def test_loading_any_bytes_gives_documents_or_reasons_never_an_exception(
     raw: bytes, suffix: str
 ) -> None:
