@@ -85,6 +85,7 @@ class Context:
 
     million: bool = False
     embed_seconds: float | None = None  # raw embedding time of the corpus's chunks
+    embed_cpu_seconds: float | None = None
     ingest_peak_rss_mb: float | None = None
     corpus_ready: bool = False
 
@@ -161,24 +162,50 @@ def ensure_corpus_store(ctx: Context) -> Path:
 
 @dataclass
 class Finished:
-    """A finished child process: its output, wall time and peak memory."""
+    """A finished child process: its output, wall and CPU time, and peak memory."""
 
     stdout: str
     seconds: float
-    peak_rss_mb: float
+    cpu_seconds: float
+    peak_rss_mb: float  # 0 when the child did not report it
+
+
+# Run the citebot CLI in-process and report the peak RSS at exit. VmHWM belongs to this process's
+# own address space; ru_maxrss would also count the (large) benchmark parent it was forked from.
+_WITH_PEAK_RSS = """
+import atexit, sys
+
+def _report():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("PEAK_RSS_KB=" + line.split()[1] + "\\n")
+
+atexit.register(_report)
+sys.argv = ["citebot", *sys.argv[1:]]
+from bot.cli import main
+main()
+"""
 
 
 def run_citebot(
-    args: list[str], *, env: dict[str, str], ok_codes: tuple[int, ...] = (0,)
+    args: list[str],
+    *,
+    env: dict[str, str],
+    ok_codes: tuple[int, ...] = (0,),
+    measure_memory: bool = False,
 ) -> Finished:
-    """Run the `citebot` console script; return output, wall time and the child's peak RSS."""
+    """Run the `citebot` command (optionally in a wrapper that reports its peak RSS)."""
+    if measure_memory:
+        return run_process(
+            [sys.executable, "-c", _WITH_PEAK_RSS, *args], env=env, ok_codes=ok_codes
+        )
     return run_process([str(BIN / "citebot"), *args], env=env, ok_codes=ok_codes)
 
 
 def run_process(
     argv: list[str], *, env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,)
 ) -> Finished:
-    """Run a command; `os.wait4` gives this child's own peak RSS."""
+    """Run a command; `os.wait4` gives its CPU time, a `PEAK_RSS_KB=` stderr line its memory."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=err, text=True)
@@ -190,7 +217,13 @@ def run_process(
         stdout, stderr = out.read(), err.read()
     if proc.returncode not in ok_codes:
         raise RuntimeError(f"{' '.join(argv[:3])} exited {proc.returncode}: {stderr[-2000:]}")
-    return Finished(stdout, seconds, usage.ru_maxrss / 1024)  # Linux reports KiB
+    peak_kb = [
+        int(line.split("=", 1)[1])
+        for line in stderr.splitlines()
+        if line.startswith("PEAK_RSS_KB=")
+    ]
+    cpu = usage.ru_utime + usage.ru_stime
+    return Finished(stdout, seconds, cpu, peak_kb[-1] / 1024 if peak_kb else 0.0)
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:

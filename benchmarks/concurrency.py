@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import time
+from typing import Any
 
 from benchmarks.common import Context, Result, bench_settings, dev_questions, ensure_corpus_store
 from benchmarks.fakes import SlowEchoChatModel
@@ -62,8 +63,65 @@ def run(ctx: Context) -> Result:
     if importlib.util.find_spec("bot.discord_handler") is None:
         result.notes.append("bot.discord_handler is not here; only the answering path was driven.")
     else:
+        handler = discord_handler(answerer)
+        hwall, hstall, sends = asyncio.run(burst_handler(handler, questions))
+        result.add("Discord QuestionHandler.deliver x100: total wall time", hwall, "s", at_most=3)
+        result.add(
+            "Discord QuestionHandler.deliver x100: max loop stall", hstall * 1000, "ms", at_most=100
+        )
+        result.add("Discord messages sent or edited", sends)
         result.notes.append(
-            "The Discord handler awaits Answerer.aanswer per message; this drives that call "
-            "directly (Discord's servers are not involved)."
+            "The Discord path is the bot's QuestionHandler.deliver (streaming edits, rendering, "
+            "sending) into a fake channel; Discord's servers are not involved."
         )
     return result
+
+
+class FakeSent:
+    """A sent Discord message that accepts edits."""
+
+    def __init__(self, counter: list[int]):
+        self.counter = counter
+
+    async def edit(self, **_: Any) -> FakeSent:
+        """Record an edit."""
+        self.counter[0] += 1
+        return self
+
+
+class FakeChannel:
+    """A Discord channel target that records sends."""
+
+    channel_id = 1
+
+    def __init__(self, counter: list[int]):
+        self.counter = counter
+
+    async def send(self, out: Any, view: Any = None) -> FakeSent:
+        """Record a send."""
+        self.counter[0] += 1
+        return FakeSent(self.counter)
+
+
+def discord_handler(answerer: Any) -> Any:
+    """The bot's Discord question handler around `answerer` (no client, no feedback store)."""
+    from bot.discord_handler import QuestionHandler
+
+    return QuestionHandler(settings=bench_settings(), answerer=answerer, me=lambda: None)
+
+
+async def burst_handler(handler: Any, questions: list[tuple[str, str]]) -> tuple[float, float, int]:
+    """Deliver all questions at once into fake channels: (wall s, max stall s, messages)."""
+    counter = [0]
+    stop = asyncio.Event()
+    stalls: list[float] = []
+    ticker = asyncio.create_task(_ticker(stop, stalls))
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(handler.deliver(q, as_of=when, target=FakeChannel(counter)) for q, when in questions)
+    )
+    wall = time.perf_counter() - started
+    stop.set()
+    await ticker
+    return wall, max(stalls, default=0.0), counter[0]

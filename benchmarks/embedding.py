@@ -75,8 +75,10 @@ def run(ctx: Context) -> Result:
     full, _ = timed_embed(current, texts)
     seconds = full.wall
     ctx.embed_seconds = seconds
+    ctx.embed_cpu_seconds = full.cpu
     result.add("corpus chunks", len(texts))
     result.add("corpus embedding time", seconds, "s")
+    result.add("corpus embedding CPU time", full.cpu, "cpu-s")
     result.add("throughput", len(texts) / seconds, "chunks/s")
     result.add("throughput", tokens / seconds, "tokens/s")
     result.add("mean tokens per chunk", tokens / len(texts))

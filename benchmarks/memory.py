@@ -31,6 +31,9 @@ citebot = build_citebot(bench_settings())
 for question, as_of in dev_questions(10):
     citebot.answerer.answer(question, as_of=as_of)
 print(json.dumps({"documents": citebot.store.count_documents()}))
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):  # this process's own peak (ru_maxrss counts the parent too)
+        sys.stderr.write("PEAK_RSS_KB=" + line.split()[1] + "\\n")
 """
 
 
@@ -50,6 +53,7 @@ def run(ctx: Context) -> Result:
                 ["ingest", str(CORPUS), "--json"],
                 env=bench_env(store=Path(tmp) / "store"),
                 ok_codes=(0, 3),
+                measure_memory=True,
             )
         ctx.ingest_peak_rss_mb = done.peak_rss_mb
     result.add("citebot ingest, first ingest of the corpus", ctx.ingest_peak_rss_mb, "MB")
