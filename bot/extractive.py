@@ -130,7 +130,7 @@ def pick_sentences(
     if w.similarity and embedder is not None:
         _rerank(question, pool[: w.rerank], embedder, w.similarity)
         pool.sort(key=lambda c: c.score, reverse=True)
-    return _choose(pool, max_sentences, max_chars, w.second)
+    return _choose(pool, wanted, max_sentences, max_chars, w.second)
 
 
 def _rerank(
@@ -142,9 +142,10 @@ def _rerank(
 
 
 def _choose(
-    pool: list[_Candidate], max_sentences: int, max_chars: int, second: float
+    pool: list[_Candidate], wanted: set[str], max_sentences: int, max_chars: int, second: float
 ) -> list[Pick]:
     chosen = [pool[0]]
+    covered = set(terms([pool[0].text])[0])
     for candidate in pool[1:]:
         if len(chosen) >= max_sentences or candidate.score < second * pool[0].score:
             break
@@ -152,6 +153,12 @@ def _choose(
             continue
         if content_terms(candidate.text) <= set().union(*(content_terms(c.text) for c in chosen)):
             continue  # adds nothing new
+        found = set(terms([candidate.text])[0])
+        if not (wanted & found) - covered:
+            # A further sentence must bring a key term of the question that the answer lacks;
+            # otherwise it is filler ("a spokesperson declined to comment") next to the answer.
+            continue
+        covered |= found
         chosen.append(candidate)
     return [Pick(c.text, c.passage_index, c.score, c.coverage) for c in chosen]
 

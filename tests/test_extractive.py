@@ -135,3 +135,20 @@ def test_a_source_backing_two_claims_shows_both_quotes() -> None:
     (citation,) = checked.citations
     assert "record this week" in citation.quote and "$5 a gallon" in citation.quote
     assert " … " in citation.quote
+
+
+def test_a_second_sentence_must_add_something_the_question_asks_about() -> None:
+    passages = [
+        _passage(
+            "ev",
+            "Honda has set ambitious targets, aiming for 100 percent electric vehicle sales by "
+            "2040. A spokesperson for Honda said the company had no information to share. "
+            "Nissan declined to comment on the report.",
+        )
+    ]
+
+    picks = pick_sentences("What is Honda's 2040 target?", passages)
+
+    assert [p.text for p in picks] == [
+        "Honda has set ambitious targets, aiming for 100 percent electric vehicle sales by 2040."
+    ]
