@@ -10,8 +10,6 @@ document and nothing in between.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,11 +23,11 @@ from ingest.loaders import load_paths
 from ingest.models import Chunk, Document, Skipped
 from ingest.settings import IngestSettings
 from ingest.store import DocRecord, Store, ingest_lock, open_store
+from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 
 DOCS_PER_BATCH = 64
-WriteItems = list[tuple[Document, str, list[Chunk], np.ndarray]]
 
 
 class EmbedderLike(Protocol):
@@ -230,7 +228,7 @@ def _embed_and_write(
     if progress is not None:
         progress.start(total)
     embed_seconds = 0.0
-    writer = BatchWriter(store, records)
+    writer = BatchWriter(store, records, where=settings.where)
     try:
         for start in range(0, len(planned), DOCS_PER_BATCH):
             batch = planned[start : start + DOCS_PER_BATCH]
@@ -255,49 +253,3 @@ def _embed_and_write(
     summary.timings["embed"] = embed_seconds
     summary.timings["write"] = writer.busy_seconds
     summary.timings["write_wait"] = time.perf_counter() - t2
-
-
-class BatchWriter:
-    """Write embedded batches to the store on a background thread while the next batch embeds.
-
-    Batches are written in order, each with `Store.write_documents` (chunks, then the records
-    that commit them, then the old versions' chunks), so the per-document commit protocol is
-    the same as writing inline. The queue is short: embedding never runs far ahead of the store,
-    and an error in the writer stops the ingest at the next batch.
-    """
-
-    def __init__(self, store: Store, previous: dict[str, DocRecord], depth: int = 2):
-        self._store = store
-        self._previous = previous
-        self._queue: queue.Queue[WriteItems | None] = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self.busy_seconds = 0.0
-        self._thread = threading.Thread(target=self._loop, name="citebot-writer", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while (items := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # keep draining so `put` never blocks on a dead writer
-            started = time.perf_counter()
-            try:
-                self._store.write_documents(items, self._previous)
-            except BaseException as exc:
-                self._error = exc
-            self.busy_seconds += time.perf_counter() - started
-
-    def put(self, items: WriteItems) -> None:
-        """Queue a batch (waits while the queue is full); raise the writer's error if it failed."""
-        self._raise_error()
-        self._queue.put(items)
-
-    def close(self, *, raise_error: bool = True) -> None:
-        """Wait for every queued batch to be written."""
-        self._queue.put(None)
-        self._thread.join()
-        if raise_error:
-            self._raise_error()
-
-    def _raise_error(self) -> None:
-        if self._error is not None:
-            raise self._error

@@ -10,15 +10,21 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from bot.app import build_citebot
 from bot.cli import app, load_settings
-from tests.conftest import SEEDS
+from ingest.embeddings import LocalEmbedder
+from ingest.errors import StoreError
+from ingest.pipeline import DOCS_PER_BATCH, ingest
+from ingest.store import open_store
+from tests.conftest import SEEDS, write_article
 
 pytestmark = pytest.mark.server
 
@@ -40,47 +46,78 @@ def _heartbeat(port: int) -> bool:
         return False
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """`chroma run` on a free local port with its data in tmp; stopped by PID afterwards."""
-    data = tmp_path / "chroma-data"
-    port = _free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    log = (tmp_path / "chroma.log").open("w")
-    proc = subprocess.Popen(
-        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
+class ChromaServer:
+    """`chroma run` on a local port with its data in a folder; started and stopped by PID."""
+
+    def __init__(self, data: Path, log: Path):
+        self.data = data
+        self.log = log
+        self.port = _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server and wait for its heartbeat."""
+        chroma = Path(sys.executable).parent / "chroma"
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(
+                [
+                    chroma,
+                    "run",
+                    "--path",
+                    self.data,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
         deadline = time.monotonic() + STARTUP_SECONDS
-        while not _heartbeat(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"chroma run did not come up: {(tmp_path / 'chroma.log').read_text()}")
+        while not _heartbeat(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"chroma run did not come up: {self.log.read_text()}")
             time.sleep(0.2)
-        yield port, data
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
+
+    def stop(self) -> None:
+        """Stop the server by its PID (SIGTERM, then SIGKILL)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.kill(self.proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
 
 
-def test_ingest_and_ask_through_a_chroma_server(
-    chroma_server: tuple[int, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    port, data = chroma_server
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A running Chroma server with its data in tmp; always stopped afterwards."""
+    server = ChromaServer(tmp_path / "chroma-data", tmp_path / "chroma.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _use_server(monkeypatch: pytest.MonkeyPatch, server: ChromaServer, tmp_path: Path) -> None:
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
-    monkeypatch.setenv("CHROMA_PORT", str(port))
+    monkeypatch.setenv("CHROMA_PORT", str(server.port))
     monkeypatch.setenv("CITEBOT_COLLECTION", "server-seeds")
     # Per-machine caches (the BM25 copy, the ingest lock) live under these, never in $HOME here.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "ingest-machine-cache"))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "ingest-machine-run"))
+
+
+def test_ingest_and_ask_through_a_chroma_server(
+    chroma_server: ChromaServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, data = chroma_server.port, chroma_server.data
+    _use_server(monkeypatch, chroma_server, tmp_path)
     runner = CliRunner()
 
     ingested = runner.invoke(app, ["ingest", str(SEEDS), "--json"])
@@ -122,3 +159,51 @@ def test_unreachable_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code != 0
     assert "Chroma server at 127.0.0.1" in result.output
     assert "Traceback" not in result.output
+
+
+class StopServerOnSecondBatch:
+    """The real embedder; before embedding the second batch it waits for the first batch's
+    documents to be committed on the server, then stops the server."""
+
+    def __init__(self, inner: LocalEmbedder, server: ChromaServer, docs: Any, first: int):
+        self.inner, self.server, self.docs, self.first = inner, server, docs, first
+        self.model_id = inner.model_id
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        self.calls += 1
+        if self.calls == 2:
+            deadline = time.monotonic() + 30
+            while self.docs.count() < self.first and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.server.stop()
+        return self.inner.embed(texts, progress)
+
+
+def test_server_lost_mid_ingest_keeps_committed_documents(
+    chroma_server: ChromaServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    embedder: LocalEmbedder,
+) -> None:
+    _use_server(monkeypatch, chroma_server, tmp_path)
+    corpus = tmp_path / "corpus"
+    total = DOCS_PER_BATCH + 6
+    for i in range(total):
+        write_article(corpus, f"a{i:03d}.md", f"Article {i} reports that {i} boats sailed today.")
+    settings = load_settings()
+    store = open_store(settings, model_id=embedder.model_id)
+    flaky = StopServerOnSecondBatch(embedder, chroma_server, store.docs, DOCS_PER_BATCH)
+
+    with pytest.raises(StoreError) as failed:
+        ingest([corpus], settings=settings, embedder=flaky, store=store)
+
+    assert f"Chroma server 127.0.0.1:{chroma_server.port}" in str(failed.value)
+    assert "run the same ingest again" in str(failed.value)
+    chroma_server.start()  # same data folder and port
+    resumed = CliRunner().invoke(app, ["ingest", str(corpus), "--json"])
+    assert resumed.exit_code == 0, resumed.output
+    summary = json.loads(resumed.stdout)
+    assert summary["counts"]["unchanged"] == DOCS_PER_BATCH
+    assert summary["counts"]["added"] == total - DOCS_PER_BATCH
+    assert summary["documents_total"] == total
