@@ -76,7 +76,7 @@ class Answerer:
 
     @property
     def mode(self) -> str:
-        """"llm" when a chat model is configured, else "extractive"."""
+        """ "llm" when a chat model is configured, else "extractive"."""
         return "llm" if self.llm is not None else "extractive"
 
     def documents(self) -> int:
@@ -123,7 +123,8 @@ class Answerer:
         passages = await asyncio.to_thread(self.retrieve, question, as_of)
         retrieved_at = time.perf_counter()
         if not self.relevant(passages):
-            answer = self.refusal(question, passages, as_of)
+            # The refusal counts the index's documents: a store call, so off the loop too.
+            answer = await asyncio.to_thread(self.refusal, question, passages, as_of)
         elif self.llm is not None:
             try:
                 raw = await acomplete(
@@ -143,7 +144,7 @@ class Answerer:
         return _timed(answer, started, retrieved_at)
 
     def standalone(self, question: str, history: list[tuple[str, str]]) -> str:
-        """Turn a follow-up into a standalone question (LLM rewrite, or joined with the last one)."""
+        """Turn a follow-up into a standalone question (LLM rewrite, or joined to the last one)."""
         if not history:
             return question
         if self.llm is not None:
@@ -205,7 +206,9 @@ class Answerer:
         sentences = split_sentences(raw)
         central = MARKER.sub("", sentences[0].text).strip() if sentences else ""
         if not checked.citations or central in checked.unsupported:
-            log.info("LLM answer failed the citation check (%d unsupported)", len(checked.unsupported))
+            log.info(
+                "LLM answer failed the citation check (%d unsupported)", len(checked.unsupported)
+            )
             answer = self.extractive(question, passages, as_of)
             answer.notice = "" if answer.refused else UNVERIFIED_NOTICE
             return answer
@@ -239,7 +242,9 @@ def _sanitized(on_delta: OnDelta | None, passages: list[Passage]) -> OnDelta | N
 
 
 def _drop_unsupported(raw: str, unsupported: list[str]) -> str:
-    keep = [s.text for s in split_sentences(raw) if MARKER.sub("", s.text).strip() not in unsupported]
+    keep = [
+        s.text for s in split_sentences(raw) if MARKER.sub("", s.text).strip() not in unsupported
+    ]
     return " ".join(keep)
 
 

@@ -11,6 +11,8 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +66,14 @@ class _Hooks:
     feedback: FeedbackStore | None  # read by the feedback buttons
 
     async def setup_hook(self) -> None:
-        """Register the persistent feedback buttons and sync commands if needed."""
+        """Size the worker pool, register the feedback buttons and sync commands if needed."""
+        # Embedding and Chroma calls run in the default executor. Python's default (cores + 4
+        # threads) makes CPU-bound work fight over the GIL and stalls the loop on small machines;
+        # one thread per core keeps the stalls short (measured in benchmarks/concurrency.py).
+        workers = max(2, os.cpu_count() or 2)
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citebot")
+        )
         await self.citebot.setup()
 
 
