@@ -176,17 +176,17 @@ def _classify(
         todo.append((document, digest))
     if prune:
         present = {d.doc_id for d in documents}
-        # A file that exists but could not be read this time keeps its document: a transient
-        # read error must not delete data.
-        unreadable = {
-            s.where.rsplit(":", 1)[0] if ".jsonl:" in s.where else s.where for s in skipped
-        }
+        # A file that could not be read this time, or that sits in a folder that could not be
+        # listed, keeps its document: a transient read error must not delete data.
+        unreadable = [
+            Path(s.where.rsplit(":", 1)[0] if ".jsonl:" in s.where else s.where) for s in skipped
+        ]
         for record in records.values():
             source_file = record.path.rsplit(":", 1)[0] if ".jsonl:" in record.path else record.path
             if (
                 record.doc_id not in present
                 and _under_any(source_file, roots)
-                and source_file not in unreadable
+                and not _under_any(source_file, unreadable)
             ):
                 summary.removed.append(record.doc_id)
     return todo

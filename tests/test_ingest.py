@@ -172,3 +172,28 @@ def test_chunk_metadata_keeps_document_fields_and_offsets(
         assert meta["published_date"] == "2024-02-03"
         assert meta["end"] - meta["start"] == len(text)
     assert store.model_id == "all-MiniLM-L6-v2-onnx-int8"
+
+
+def test_prune_keeps_documents_under_a_folder_that_could_not_be_read(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import pipeline
+    from ingest.models import Skipped
+
+    sub = corpus / "sub"
+    write_article(sub, "g.md", "Golf article about putting greens. " * 20, id="g", title="Golf")
+    _run(corpus, settings, embedder)
+
+    real_load = pipeline.load_paths
+
+    def sub_folder_unreadable(paths: list[Path], *, max_bytes: int) -> Any:
+        result = real_load(paths, max_bytes=max_bytes)
+        result.documents = [d for d in result.documents if d.doc_id != "g"]
+        result.skipped.append(Skipped(str(sub), "cannot read folder: Permission denied"))
+        return result
+
+    monkeypatch.setattr(pipeline, "load_paths", sub_folder_unreadable)
+    summary = _run(corpus, settings, embedder, prune=True)
+
+    assert summary.removed == []
+    assert "g" in open_store(settings).records()
