@@ -12,34 +12,33 @@ interrupted ingest leaves only orphans that the next ingest removes.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import numpy as np
 
-from ingest.chunking import chunk_id, parse_chunk_id
-from ingest.errors import (
-    CitebotError,
-    EmptyIndex,
-    IngestLocked,
-    ModelMismatch,
-    StoreError,
-    StoreUnavailable,
+from ingest.chroma import (
+    DOCS_SUFFIX,
+    is_not_found,
+    make_client,
+    reopen_embedded,
+    server_read,
+    translate,
 )
+from ingest.chunking import chunk_id, parse_chunk_id
+from ingest.errors import EmptyIndex, ModelMismatch, StoreError
+from ingest.locking import ingest_lock
 from ingest.models import Chunk, Document
 from ingest.settings import IngestSettings
 
+__all__ = ["DocRecord", "Store", "ingest_lock", "make_client", "open_store"]
+
 log = logging.getLogger(__name__)
 
-DOCS_SUFFIX = "-docs"
 WRITE_BATCH = 2000
 _NO_VECTOR = [1.0]  # document records are looked up by id, never by similarity
 
@@ -96,65 +95,7 @@ class DocRecord:
         }
 
 
-def make_client(settings: IngestSettings) -> Any:
-    """Open the embedded store or connect to the Chroma server the settings name."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_host:
-        headers = {}
-        if settings.chroma_auth_token is not None:
-            headers["Authorization"] = f"Bearer {settings.chroma_auth_token.get_secret_value()}"
-        try:
-            return chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                ssl=settings.chroma_ssl,
-                headers=headers,
-                settings=chroma_settings,
-            )
-        except Exception as exc:
-            raise StoreUnavailable(
-                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-                f" ({type(exc).__name__}).",
-                hint="Start it (`chroma run --path DIR --port PORT`) or unset CHROMA_HOST to use"
-                " the embedded store.",
-            ) from None
-    settings.store.mkdir(parents=True, exist_ok=True)
-    try:
-        return chromadb.PersistentClient(path=str(settings.store), settings=chroma_settings)
-    except Exception as exc:
-        raise StoreError(
-            f"Cannot open the index at {settings.store} ({type(exc).__name__}: {exc}).",
-            hint="Check the folder's permissions or point CITEBOT_STORE elsewhere.",
-        ) from None
-
-
 Reopen = Callable[[], tuple[Any, Any, Any]]
-T = TypeVar("T")
-P = ParamSpec("P")
-
-
-def _server_read(method: Callable[P, T]) -> Callable[P, T]:
-    """Turn a failed read from a Chroma server into `StoreUnavailable` (a message users see)."""
-
-    @functools.wraps(method)
-    def read(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return method(*args, **kwargs)
-        except CitebotError:
-            raise
-        except Exception as exc:
-            server = getattr(args[0], "server", "")
-            if not server:
-                raise
-            raise StoreUnavailable(
-                f"The Chroma server at {server} could not be read ({type(exc).__name__}).",
-                hint="Check that it is running; try again in a moment.",
-            ) from exc
-
-    return read
 
 
 class Store:
@@ -186,17 +127,17 @@ class Store:
 
     # -- reading -------------------------------------------------------------------------------
 
-    @_server_read
+    @server_read
     def count_documents(self) -> int:
         """Number of documents in the index."""
         return int(self.docs.count())
 
-    @_server_read
+    @server_read
     def count_chunks(self) -> int:
         """Number of chunk entries (including orphans awaiting clean-up)."""
         return int(self.chunks.count())
 
-    @_server_read
+    @server_read
     def records(self, ids: Sequence[str] | None = None) -> dict[str, DocRecord]:
         """Document records, all of them or those with the given ids."""
         out: dict[str, DocRecord] = {}
@@ -207,7 +148,7 @@ class Store:
                 out[doc_id] = DocRecord.from_metadata(doc_id, meta or {})
         return out
 
-    @_server_read
+    @server_read
     def all_chunk_ids(self) -> list[str]:
         """Every chunk id in the collection."""
         ids: list[str] = []
@@ -237,7 +178,7 @@ class Store:
                 return
             offset += len(got["ids"])
 
-    @_server_read
+    @server_read
     def generation(self) -> int:
         """A counter bumped whenever an ingest starts or finishes changing the index."""
         fresh = self.client.get_collection(self.docs.name)
@@ -393,7 +334,7 @@ def open_store(
                 chunks = client.get_collection(name)
                 docs = client.get_collection(name + DOCS_SUFFIX)
             except Exception as exc:
-                if _is_not_found(exc):
+                if is_not_found(exc):
                     raise EmptyIndex(
                         f"Nothing has been ingested into collection {name!r} yet."
                     ) from None
@@ -411,10 +352,10 @@ def open_store(
     except (EmptyIndex, StoreError):
         raise
     except Exception as exc:
-        raise _translate(exc, settings) from None
+        raise translate(exc, settings) from None
     reopen = None
     if model_id is None and own_client and not settings.chroma_host:
-        reopen = functools.partial(_reopen_embedded, settings, name)
+        reopen = functools.partial(reopen_embedded, settings, name)
     server = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else ""
     store = Store(client, name, chunks, docs, reopen=reopen, server=server)
     if model_id is not None and store.model_id and store.model_id != model_id:
@@ -425,67 +366,3 @@ def open_store(
             "(or delete the old one) to re-index with the new model.",
         )
     return store
-
-
-def _reopen_embedded(settings: IngestSettings, name: str) -> tuple[Any, Any, Any]:
-    """A new embedded client for the store, with the vector index read afresh from disk."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    # Chroma shares one system per path in a process; drop ours from the registry so the next
-    # client loads the files again. Handles still using the old one keep working until dropped.
-    identifier = str(settings.store)
-    SharedSystemClient._identifier_to_system.pop(identifier, None)
-    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
-    client = make_client(settings)
-    return client, client.get_collection(name), client.get_collection(name + DOCS_SUFFIX)
-
-
-def _is_not_found(exc: Exception) -> bool:
-    return type(exc).__name__ in {"NotFoundError", "InvalidCollectionException"} or (
-        "does not exist" in str(exc)
-    )
-
-
-def _translate(exc: Exception, settings: IngestSettings) -> StoreError:
-    if settings.chroma_host:
-        return StoreUnavailable(
-            f"The Chroma server at {settings.chroma_host}:{settings.chroma_port} failed "
-            f"({type(exc).__name__}).",
-            hint="Check that it is running and reachable.",
-        )
-    return StoreError(
-        f"The index at {settings.store} cannot be used ({type(exc).__name__}: {exc})."
-    )
-
-
-def lock_path(settings: IngestSettings) -> Path:
-    """Where the ingest write lock lives (beside the store; per server+collection otherwise)."""
-    if settings.chroma_host:
-        base = Path(os.environ.get("XDG_RUNTIME_DIR") or Path.home() / ".cache") / "citebot"
-        return base / f"{settings.chroma_host}-{settings.chroma_port}-{settings.collection}.lock"
-    return settings.store / f"{settings.collection}.ingest.lock"
-
-
-@contextlib.contextmanager
-def ingest_lock(settings: IngestSettings) -> Iterator[None]:
-    """Hold the index's write lock, or raise `IngestLocked` at once if another ingest has it."""
-    path = lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise IngestLocked(
-                f"Another ingest ({holder}) is writing this index.",
-                hint="Wait for it to finish, then run this one again.",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
