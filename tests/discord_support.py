@@ -9,6 +9,7 @@ edit so tests can assert what Discord would receive, `allowed_mentions` included
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 from unittest import mock
 
 import discord
+import discord.ext.test as dpytest
 import pytest
 from discord.ext.test import backend
 
@@ -193,3 +195,18 @@ def fake_interaction(
     followup.send.sent = sent
     interaction.followup = followup
     return interaction
+
+
+async def connect_dpytest(client: discord.Client, *, members: int = 2) -> None:
+    """Connect a real client to dpytest's fake Discord (after `_async_setup_hook`)."""
+    await client._async_setup_hook()
+    # dpytest builds members and resolves mentions through the member cache, which our minimal
+    # intents (no privileged Members intent) leave empty. Real Discord sends mentioned users in
+    # the message payload, so only the fake needs the cache.
+    client._connection._intents.members = True
+    client._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
+        client._connection._intents
+    )
+    dpytest.configure(client, members=members)
+    # dpytest swaps in a fresh connection state after setup; give it the running loop.
+    client._connection.loop = asyncio.get_running_loop()

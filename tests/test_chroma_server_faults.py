@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import discord
 import discord.ext.test as dpytest
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -25,55 +19,13 @@ from ingest.embeddings import LocalEmbedder
 from ingest.errors import StoreUnavailable
 from ingest.lexical import update_lexical_index
 from ingest.pipeline import ingest
+from tests.chroma_support import ChromaServer, free_port
 from tests.conftest import SEEDS
-from tests.discord_support import patch_dpytest
+from tests.discord_support import connect_dpytest, patch_dpytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
-CHROMA = Path(sys.executable).parent / "chroma"  # installed with chromadb in this venv
 QUESTION = "What is Honda's 2040 target?"
-START_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ChromaServer:
-    """`chroma run` in a subprocess, stopped and started on the same data and port."""
-
-    def __init__(self, path: Path, port: int):
-        self.path = path
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [CHROMA, "run", "--path", self.path, "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=0.5)
-                return
-            except httpx.HTTPError:
-                assert self.process.poll() is None, "chroma run exited"
-                time.sleep(0.1)
-        raise TimeoutError("the Chroma server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        self.process = None
 
 
 @pytest.fixture
@@ -140,13 +92,7 @@ async def test_bot_apologises_while_the_server_is_down_and_recovers(
     settings = Settings(collection="seeds", feedback_db=tmp_path / "feedback.sqlite3")
     wire = patch_dpytest(monkeypatch)
     bot = DiscordApp(build_citebot(settings))
-    await bot.client._async_setup_hook()
-    bot.client._connection._intents.members = True
-    bot.client._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
-        bot.client._connection._intents
-    )
-    dpytest.configure(bot.client, members=2)
-    bot.client._connection.loop = asyncio.get_running_loop()
+    await connect_dpytest(bot.client, members=2)
     me = bot.client.user
     assert me is not None
 

@@ -20,7 +20,7 @@ from bot.app import build_citebot
 from bot.discord_app import DiscordApp
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
-from tests.discord_support import Wire, make_thread, patch_dpytest, pings_nobody
+from tests.discord_support import Wire, connect_dpytest, make_thread, patch_dpytest, pings_nobody
 
 SEED_QUESTION = "What is Honda's 2040 target?"
 
@@ -55,17 +55,7 @@ async def start(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     wire = patch_dpytest(monkeypatch)
     feedback = FeedbackStore(tmp_path / "feedback.sqlite3")
     app = DiscordApp(build_citebot(settings), feedback=feedback)
-    await app.client._async_setup_hook()
-    # dpytest builds members and resolves mentions through the member cache, which our minimal
-    # intents (no privileged Members intent) leave empty. Real Discord sends mentioned users in
-    # the message payload, so only the fake needs the cache.
-    app.client._connection._intents.members = True
-    app.client._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
-        app.client._connection._intents
-    )
-    dpytest.configure(app.client, members=2)
-    # dpytest swaps in a fresh connection state after setup; give it the running loop.
-    app.client._connection.loop = asyncio.get_running_loop()
+    await connect_dpytest(app.client, members=2)
     return Harness(app, wire, feedback)
 
 

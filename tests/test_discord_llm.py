@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-import discord
 import discord.ext.test as dpytest
 import httpx2
 import pytest
@@ -16,7 +14,7 @@ from bot.discord_app import DiscordApp
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from tests.conftest import OpenAIWire
-from tests.discord_support import Wire, patch_dpytest, pings_nobody
+from tests.discord_support import Wire, connect_dpytest, patch_dpytest, pings_nobody
 
 SEED_QUESTION = "What is Honda's 2040 target?"
 MODEL_ANSWER = (
@@ -40,15 +38,7 @@ async def start(
     )
     feedback = FeedbackStore(tmp_path / "feedback.sqlite3")
     app = DiscordApp(citebot, feedback=feedback, stream_interval=stream_interval)
-    await app.client._async_setup_hook()
-    app.client._connection._intents.members = (
-        True  # dpytest's member cache (see test_discord_flows)
-    )
-    app.client._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
-        app.client._connection._intents
-    )
-    dpytest.configure(app.client, members=1)
-    app.client._connection.loop = asyncio.get_running_loop()
+    await connect_dpytest(app.client, members=1)
     return app, wire
 
 

@@ -18,7 +18,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import discord
 import discord.ext.test as dpytest
 import httpx2
 import psutil
@@ -30,7 +29,7 @@ from bot.discord_app import DiscordApp
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from tests.conftest import _stream_response, chat_completion
-from tests.discord_support import patch_dpytest, pings_nobody
+from tests.discord_support import connect_dpytest, patch_dpytest, pings_nobody
 
 pytestmark = pytest.mark.slow
 
@@ -101,14 +100,8 @@ async def test_500_questions_from_50_users(
     )
     wire = patch_dpytest(monkeypatch)
     app = DiscordApp(citebot, stream_interval=0.2)
-    await app.client._async_setup_hook()
-    app.client._connection._intents.members = True
-    app.client._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
-        app.client._connection._intents
-    )
-    dpytest.configure(app.client, members=USERS)
+    await connect_dpytest(app.client, members=USERS)
     config = dpytest.get_config()
-    app.client._connection.loop = asyncio.get_running_loop()
     now = {"t": 0.0}
     app.handler.limiter = RateLimiter(LIMIT_PER_MINUTE, clock=lambda: now["t"])
     me = app.client.user

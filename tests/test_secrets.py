@@ -23,7 +23,7 @@ from bot.discord_app import DiscordApp
 from bot.settings import Settings
 from ingest.errors import CitebotError
 from tests.conftest import SEEDS, OpenAIWire
-from tests.discord_support import patch_dpytest
+from tests.discord_support import connect_dpytest, patch_dpytest
 
 OPENAI_KEY = "sk-test-SECRET-0penai-7f3a9c2d"
 DISCORD_TOKEN = "MTIzNDU2Nzg5.SECRET-discord.Zx9Qw8"
@@ -162,13 +162,7 @@ def test_discord_bot_never_leaks_the_keys(
 
     async def run() -> None:
         bot = DiscordApp(build_citebot(settings, http_async_client=openai_wire.async_client()))
-        await bot.client._async_setup_hook()
-        bot.client._connection._intents.members = True
-        bot.client._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
-            bot.client._connection._intents
-        )
-        dpytest.configure(bot.client, members=2)
-        bot.client._connection.loop = asyncio.get_running_loop()
+        await connect_dpytest(bot.client, members=2)
         me = bot.client.user
         assert me is not None
         await dpytest.message(f"<@{me.id}> {QUESTION}")

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,79 +18,18 @@ from ingest.embeddings import LocalEmbedder
 from ingest.errors import StoreError
 from ingest.pipeline import DOCS_PER_BATCH, ingest
 from ingest.store import open_store
+from tests.chroma_support import ChromaServer, free_port
 from tests.conftest import SEEDS, write_article
 
 pytestmark = pytest.mark.server
 
-STARTUP_SECONDS = 60
 QUESTION = "What is Honda's 2040 target?"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as r:
-            return bool(r.status == 200)
-    except OSError:
-        return False
-
-
-class ChromaServer:
-    """`chroma run` on a local port with its data in a folder; started and stopped by PID."""
-
-    def __init__(self, data: Path, log: Path):
-        self.data = data
-        self.log = log
-        self.port = _free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start the server and wait for its heartbeat."""
-        chroma = Path(sys.executable).parent / "chroma"
-        with self.log.open("a") as log:
-            self.proc = subprocess.Popen(
-                [
-                    chroma,
-                    "run",
-                    "--path",
-                    self.data,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _heartbeat(self.port):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"chroma run did not come up: {self.log.read_text()}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        """Stop the server by its PID (SIGTERM, then SIGKILL)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
     """A running Chroma server with its data in tmp; always stopped afterwards."""
-    server = ChromaServer(tmp_path / "chroma-data", tmp_path / "chroma.log")
+    server = ChromaServer(tmp_path / "chroma-data")
     server.start()
     try:
         yield server
@@ -152,7 +85,7 @@ def test_ingest_and_ask_through_a_chroma_server(
 
 def test_unreachable_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
-    monkeypatch.setenv("CHROMA_PORT", str(_free_port()))
+    monkeypatch.setenv("CHROMA_PORT", str(free_port()))
 
     result = CliRunner().invoke(app, ["ask", QUESTION])
 
