@@ -214,7 +214,7 @@ def test_sharded_setting_builds_an_auto_sharded_client(
 
 
 def test_documented_invite_link_asks_for_exactly_the_minimal_permissions() -> None:
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "discord.md").read_text()
+    docs = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
     assert f"permissions={MINIMAL_PERMISSIONS.value}" in docs
     assert "scope=bot%20applications.commands" in docs
