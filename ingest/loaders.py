@@ -39,12 +39,17 @@ def load_paths(paths: list[Path], *, max_bytes: int) -> LoadResult:
     """Load every supported file under `paths` (files or folders, recursively)."""
     result = LoadResult()
     seen_ids: dict[str, str] = {}
+    seen_files: set[str] = set()  # a file named on its own and inside a named folder loads once
     for root in paths:
         if not root.exists():
             result.skipped.append(Skipped(str(root), "no such file or folder"))
             continue
         result.roots.append(root)
         for path in _walk(root, result):
+            absolute = str(path.absolute())
+            if absolute in seen_files:
+                continue
+            seen_files.add(absolute)
             for item in _load_file(path, max_bytes=max_bytes):
                 if isinstance(item, Skipped):
                     result.skipped.append(item)

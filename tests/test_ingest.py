@@ -197,3 +197,13 @@ def test_prune_keeps_documents_under_a_folder_that_could_not_be_read(
 
     assert summary.removed == []
     assert "g" in open_store(settings).records()
+
+
+def test_a_file_given_with_its_folder_is_ingested_once_without_a_warning(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    summary = ingest(
+        [corpus / "a.md", corpus], settings=settings, embedder=embedder, after_write=None
+    )
+    assert sorted(summary.added) == ["a", "b", "c"]
+    assert summary.skipped == []
