@@ -239,6 +239,9 @@ def make_document(
     if not title:
         title = _guess_title(text, path)
     doc_id = _as_str(meta.get("id")) or default_id(path, line)
+    # Absolute, so the record (and its content hash) does not depend on the working directory:
+    # re-ingesting from elsewhere re-embeds nothing, and --prune finds the file from anywhere.
+    where = str(path.absolute())
     return Document(
         doc_id=doc_id,
         text=text,
@@ -247,7 +250,7 @@ def make_document(
         source=_as_str(meta.get("source")),
         published_date=normalise_date(meta.get("published_date") or meta.get("date")),
         author=_as_author(meta.get("author") or meta.get("authors")),
-        path=str(path) if line is None else f"{path}:{line}",
+        path=where if line is None else f"{where}:{line}",
     )
 
 

@@ -207,3 +207,23 @@ def test_a_file_given_with_its_folder_is_ingested_once_without_a_warning(
     )
     assert sorted(summary.added) == ["a", "b", "c"]
     assert summary.skipped == []
+
+
+def test_re_ingest_from_another_working_directory_is_unchanged_and_prunes(
+    tmp_path: Path,
+    corpus: Path,
+    settings: Settings,
+    embedder: LocalEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _run(Path("articles"), settings, embedder)  # relative path, as typed at a prompt
+    (corpus / "c.md").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    summary = _run(corpus, settings, embedder, prune=True)  # absolute path, another cwd
+    assert summary.updated == [] and sorted(summary.unchanged) == ["a", "b"]
+    assert summary.removed == ["c"]
+    assert sorted(open_store(settings).records()) == ["a", "b"]
