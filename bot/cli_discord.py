@@ -67,7 +67,7 @@ def feedback_command(
     ],
 ) -> None:
     """Export the 👍/👎 votes people gave in Discord."""
-    from bot.cli import load_settings, user_errors
+    from bot.cli import fail, load_settings, user_errors
     from bot.feedback import FeedbackStore, feedback_path
 
     with user_errors():
@@ -76,7 +76,10 @@ def feedback_command(
         if not path.exists():
             typer.echo(f"No feedback yet ({path} does not exist); wrote nothing.", err=True)
             raise typer.Exit(0)
-        count = FeedbackStore(path).export_jsonl(export)
+        try:
+            count = FeedbackStore(path).export_jsonl(export)
+        except OSError as exc:
+            fail(f"cannot write {export} ({exc.strerror or exc}).")
     typer.echo(f"Wrote {count} votes to {export}.")
 
 

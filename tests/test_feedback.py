@@ -138,3 +138,19 @@ def test_feedback_file_defaults_to_beside_the_store(
     assert feedback_path(Settings(store=tmp_path / "s")) == tmp_path / "s" / "feedback.sqlite3"
     monkeypatch.setenv("CITEBOT_FEEDBACK_DB", str(tmp_path / "votes.db"))
     assert feedback_path(Settings(store=tmp_path / "s")) == tmp_path / "votes.db"
+
+
+def test_cli_export_to_a_missing_folder_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FeedbackStore(tmp_path / "store" / "feedback.sqlite3")
+    store.vote(store.record_answer(seed_answer()), 7, "up")
+    monkeypatch.setenv("CITEBOT_STORE", str(tmp_path / "store"))
+
+    result = CliRunner().invoke(
+        citebot_cli(), ["feedback", "--export", str(tmp_path / "nope" / "votes.jsonl")]
+    )
+
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Error: cannot write" in result.output and "Traceback" not in result.output
