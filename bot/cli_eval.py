@@ -79,7 +79,11 @@ def evaluate(
     if frontier:
         print_frontier(outcomes)
     if scorecard_json is not None:
-        scorecard_json.write_text(json.dumps(card.to_dict(), indent=2) + "\n", encoding="utf-8")
+        try:
+            scorecard_json.parent.mkdir(parents=True, exist_ok=True)
+            scorecard_json.write_text(json.dumps(card.to_dict(), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {scorecard_json} ({exc.strerror or exc}).")
 
 
 def _run(answerer: Answerer, items: list[EvalQuestion], handle: Any) -> list[Outcome]:

@@ -233,3 +233,26 @@ def test_eval_command_reports_a_missing_file(tmp_path: Path) -> None:
 
     assert run.exit_code != 0
     assert "Cannot read the questions file" in run.output
+
+
+def test_eval_writes_the_scorecard_into_a_new_folder(
+    seeded_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(app)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps({"id": "h", "question": "What is Honda's 2040 target?", "answers": ["2040"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CITEBOT_STORE", str(seeded_settings.store))
+    monkeypatch.setenv("CITEBOT_COLLECTION", seeded_settings.collection)
+    card_path = tmp_path / "cards" / "card.json"
+
+    run = CliRunner().invoke(
+        app,
+        ["eval", str(questions), "--out", str(tmp_path / "r.jsonl"), "--json", str(card_path)],
+    )
+
+    assert run.exit_code == 0, run.output
+    assert json.loads(card_path.read_text())["questions"] == 1
