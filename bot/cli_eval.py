@@ -75,7 +75,13 @@ def evaluate(
         except OSError as exc:
             fail(f"cannot write {out} ({exc.strerror or exc}).")
     card = score(outcomes)
-    print_scorecard(card, title=f"{questions.name} ({settings.retrieval}, {answerer.mode})")
+    if card.answerable or card.null:
+        print_scorecard(card, title=f"{questions.name} ({settings.retrieval}, {answerer.mode})")
+    else:
+        typer.echo(
+            f"Answered {card.questions} question{'s' if card.questions != 1 else ''} into {out}; "
+            "nothing to score (no answers or evidence in the file)."
+        )
     if frontier:
         print_frontier(outcomes)
     if scorecard_json is not None:

@@ -256,3 +256,23 @@ def test_eval_writes_the_scorecard_into_a_new_folder(
 
     assert run.exit_code == 0, run.output
     assert json.loads(card_path.read_text())["questions"] == 1
+
+
+def test_eval_without_answers_just_answers(
+    seeded_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(app)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps({"id": "h", "question": "What is Honda's 2040 target?"}) + "\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CITEBOT_STORE", str(seeded_settings.store))
+    monkeypatch.setenv("CITEBOT_COLLECTION", seeded_settings.collection)
+
+    run = CliRunner().invoke(app, ["eval", str(questions), "--out", str(tmp_path / "r.jsonl")])
+
+    assert run.exit_code == 0, run.output
+    assert "document recall" not in run.output  # no empty scorecard of dashes
+    assert "Answered 1 question" in run.output and "nothing to score" in run.output
+    assert len((tmp_path / "r.jsonl").read_text().splitlines()) == 1
