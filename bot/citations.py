@@ -110,6 +110,7 @@ def check_citations(
                 url=passage.url,
                 published_date=passage.published_date,
                 quote=trim(" … ".join(quotes[n]), QUOTE_LIMIT * len(quotes[n])),
+                path=passage.path,
             )
         )
     return CheckedAnswer(" ".join(s for s in out if s), citations, unsupported, dropped)

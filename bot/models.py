@@ -35,6 +35,7 @@ class Citation:
     url: str
     published_date: str
     quote: str
+    path: str = ""  # the file it came from (shown by the CLI when there is no url)
 
     def to_dict(self) -> dict[str, Any]:
         """The `ask --json` citation object."""

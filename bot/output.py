@@ -105,6 +105,16 @@ def print_answer(answer: Answer) -> None:
     for c in answer.citations:
         date = f" ({c.published_date})" if c.published_date else ""
         out.print(f"[bold][{c.n}][/] {escape(c.title)}{date}")
-        if c.url:
-            out.print(f"    {escape(c.url)}")
+        if c.url or c.path:
+            out.print(f"    {escape(c.url or _shown_path(c.path))}")
         out.print(f"    [dim]“{escape(c.quote)}”[/]")
+
+
+def _shown_path(path: str) -> str:
+    """A source file's path, relative to the working directory when it is inside it."""
+    from pathlib import Path
+
+    try:
+        return Path(path).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path

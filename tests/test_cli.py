@@ -131,3 +131,13 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("ingest", "ask", "status"):
         assert command in result.stdout
+
+
+def test_ask_shows_the_file_of_a_source_without_url(store_env: Path, seeds_copy: Path) -> None:
+    runner.invoke(app, ["ingest", str(seeds_copy)])
+
+    asked = runner.invoke(app, ["ask", "What is Honda's 2040 target?"])
+
+    assert asked.exit_code == 0, asked.output
+    seed_file = next(seeds_copy.glob("*.md"))
+    assert seed_file.name in asked.stdout  # issue 2: sources show title, date, url/path, quote
