@@ -136,6 +136,7 @@ class QuestionHandler:
                 return None
             as_of = message.created_at.date().isoformat()
             channel = message.channel
+            asked = question  # the history keeps what people asked, so rewrites don't snowball
             if self.is_own_thread(channel):
                 history = self.conversations.history(channel.id) or [
                     (getattr(channel, "name", ""), "")  # after a restart: the thread's title
@@ -148,7 +149,7 @@ class QuestionHandler:
                 answer = await self.deliver(question, as_of=as_of, target=where)
             thread = getattr(where, "channel", None)
             if isinstance(thread, discord.Thread):
-                self.conversations.add(thread.id, question, answer.text)
+                self.conversations.add(thread.id, asked, answer.text)
             return answer
         except Exception as exc:
             await self._apologise(where, exc)
@@ -240,6 +241,7 @@ class QuestionHandler:
             return None
         await interaction.response.defer(thinking=True)
         target = InteractionTarget(interaction)
+        asked = question
         try:
             channel = interaction.channel
             if self.is_own_thread(channel):  # /ask inside our thread is a follow-up too
@@ -251,7 +253,7 @@ class QuestionHandler:
             )
             thread = getattr(target_or_thread, "channel", channel)
             if isinstance(thread, discord.Thread):
-                self.conversations.add(thread.id, question, answer.text)
+                self.conversations.add(thread.id, asked, answer.text)
             return answer
         except Exception as exc:
             await self._apologise(target, exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +120,9 @@ async def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(
     assert "Nissan" in follow_up["content"] and "[1]" in follow_up["content"]
     assert follow_up["embeds"][0]["title"] == "Sources"
     # extractive mode joins the follow-up with the previous question before retrieving
-    assert harness.app.handler.conversations.history(thread.id)[-1][0].startswith(SEED_QUESTION)
+    with sqlite3.connect(harness.feedback.path) as db:
+        [(asked,)] = db.execute("SELECT question FROM answers WHERE question LIKE '%Nissan%'")
+    assert asked.startswith(SEED_QUESTION)
 
 
 async def test_ignores_bots_itself_and_threads_it_did_not_start(harness: Harness) -> None:
@@ -293,3 +296,20 @@ async def test_typing_indicator_while_answering_and_start_up_report(
     assert "Test Guild 0" in caplog.text
     assert "collection 'seeds': 1 documents" in caplog.text and "mode: extractive" in caplog.text
     callbacks.remove_callback("send_typing")
+
+
+async def test_follow_ups_join_only_the_previous_question_not_the_whole_thread(
+    harness: Harness,
+) -> None:
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+    thread = harness.channel.guild.get_thread(question.id)
+    assert thread is not None
+    follow_ups = ["What about Nissan?", "Which vehicles?", "By when?", "And fuel cells?"]
+    for text in follow_ups:
+        await dpytest.message(text, channel=thread)
+
+    with sqlite3.connect(harness.feedback.path) as db:
+        asked = [row[0] for row in db.execute("SELECT question FROM answers ORDER BY rowid")]
+    assert asked[:2] == [SEED_QUESTION, f"{SEED_QUESTION} What about Nissan?"]
+    # each follow-up is joined to the one before it; the thread does not pile up into one query
+    assert asked[-1] == "By when? And fuel cells?"
