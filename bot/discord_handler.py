@@ -119,7 +119,10 @@ class QuestionHandler:
         followup = self.settings.followups and self.is_own_thread(message.channel)
         if not (mentioned or followup) or not self.allowed(message.channel):
             return None
-        return clean_question(message.content or "")
+        question = clean_question(message.content or "")
+        if not question and not mentioned:
+            return None  # an image, a sticker or a ping between people in our thread
+        return question
 
     # -- messages ------------------------------------------------------------------------------
 

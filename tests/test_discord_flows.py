@@ -313,3 +313,14 @@ async def test_follow_ups_join_only_the_previous_question_not_the_whole_thread(
     assert asked[:2] == [SEED_QUESTION, f"{SEED_QUESTION} What about Nissan?"]
     # each follow-up is joined to the one before it; the thread does not pile up into one query
     assert asked[-1] == "By when? And fuel cells?"
+
+
+async def test_a_follow_up_with_no_question_text_is_ignored(harness: Harness) -> None:
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+    thread = harness.channel.guild.get_thread(question.id)
+    assert thread is not None
+    other = dpytest.get_config().members[1]
+
+    await dpytest.message(f"<@{other.id}>", channel=thread)  # one person pinging another
+
+    assert len(harness.sent_to(thread.id)) == 1  # just the answer: no "Ask me a question" nag
