@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.answering import Answerer
+from bot.citations import trim
 from bot.conversation import Conversations
 from bot.discord_delivery import (
     NO_MENTIONS,
@@ -31,7 +32,7 @@ from bot.discord_delivery import (
 from bot.feedback import FeedbackStore, feedback_view
 from bot.models import Answer
 from bot.ratelimit import RateLimiter
-from bot.rendering import Outgoing, neutralise, render_answer, render_notice
+from bot.rendering import MESSAGE_LIMIT, Outgoing, neutralise, render_answer, render_notice
 from bot.settings import Settings
 from ingest.errors import CitebotError
 
@@ -269,8 +270,10 @@ class QuestionHandler:
         channel = interaction.channel
         if not self.settings.thread_mode or not isinstance(channel, discord.TextChannel):
             return None
+        prefix = f"**{neutralise(interaction.user.display_name)} asked:** "
+        # CITEBOT_MAX_QUESTION may allow more than one message holds: show the start.
         header = await interaction.followup.send(
-            f"**{neutralise(interaction.user.display_name)} asked:** {neutralise(question)}",
+            prefix + trim(neutralise(question), MESSAGE_LIMIT - len(prefix)),
             wait=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -221,3 +221,20 @@ def test_documented_invite_link_asks_for_exactly_the_minimal_permissions() -> No
     url = invite_url(123)
     assert f"permissions={MINIMAL_PERMISSIONS.value}" in url and "applications.commands" in url
     assert not MINIMAL_PERMISSIONS.administrator and not MINIMAL_PERMISSIONS.mention_everyone
+
+
+async def test_a_long_allowed_question_still_opens_its_thread(app: DiscordApp) -> None:
+    app.handler.settings = app.settings.model_copy(update={"max_question_chars": 4000})
+    thread = mock.MagicMock(spec=discord.Thread, id=78)
+    thread.send = mock.AsyncMock(return_value=FakeSent(None, {}))
+    channel = mock.MagicMock(spec=discord.TextChannel, id=56)
+    channel.create_thread = mock.AsyncMock(return_value=thread)
+    interaction = fake_interaction(channel=channel)
+    question = ("Tell me about Honda's plans for electric and fuel cell vehicles. " * 50).strip()
+    assert 2000 < len(question) <= 4000
+
+    await command(app, "ask")(interaction, question=question)
+
+    [header] = followups(interaction)
+    assert "asked:" in (header.content or "") and len(header.content or "") <= 2000
+    assert thread.send.await_args is not None  # answered in the thread, not an apology
