@@ -1,8 +1,9 @@
 """Strip template and markup debris from article text and normalise it.
 
 Cleaning removes only things that are never prose: template tags (`{{^adFree}}`, `{% if %}`),
-leftover HTML tags and comments, and lines that are nothing but an ad placeholder. Sentences are
-never dropped, so every fact in the source survives into the index.
+leftover HTML tags and comments, footnote markers glued to words ("tall.[2]"), and lines that
+are nothing but an ad placeholder. Sentences are never dropped, so every fact in the source
+survives into the index.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/|#|mailto:)[^)\n]*\)")
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.M)
+# Wikipedia-style footnote markers glued to the text ("tall.[2]", "1958[3][4]"): never prose,
+# and they would read as citation markers in answers. "See [5]." (after a space) is kept.
+_FOOTNOTE = re.compile(r"(?<=[^\s\[])(?:\[(?:\d{1,3}|citation needed)\])+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc minus \t \n
 
 
@@ -49,6 +53,7 @@ def clean_text(text: str, *, markdown: bool = False) -> str:
         text = _MD_IMAGE.sub(r"\1", text)
         text = _MD_LINK.sub(r"\1", text)
         text = _MD_HEADING.sub("", text)
+    text = _FOOTNOTE.sub("", text)
     # Control characters other than newline and tab are never text.
     text = _CONTROL.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]

@@ -58,3 +58,8 @@ def test_script_and_style_blocks_vanish() -> None:
 def test_markdown_links_and_headings_become_text() -> None:
     raw = "# Heading\n\nSee [the report](https://example.com/r) and ![a chart](c.png)."
     assert clean_text(raw, markdown=True) == "Heading\n\nSee the report and a chart."
+
+
+def test_footnote_markers_glued_to_text_are_removed() -> None:
+    raw = "It is 333 metres tall.[2] It opened in 1958[3][4], and is red.[citation needed] See [5]."
+    assert clean_text(raw) == "It is 333 metres tall. It opened in 1958, and is red. See [5]."

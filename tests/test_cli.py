@@ -141,3 +141,29 @@ def test_ask_shows_the_file_of_a_source_without_url(store_env: Path, seeds_copy:
     assert asked.exit_code == 0, asked.output
     seed_file = next(seeds_copy.glob("*.md"))
     assert seed_file.name in asked.stdout  # issue 2: sources show title, date, url/path, quote
+
+
+def test_footnoted_article_answers_with_clean_sentences(store_env: Path, tmp_path: Path) -> None:
+    from tests.conftest import write_article
+
+    folder = tmp_path / "wiki"
+    write_article(
+        folder,
+        "tower.md",
+        "Tokyo Tower is a communications and observation tower in the Minato district of "
+        "Tokyo.[1] At 333 metres, it is the second-tallest structure in Japan.[2] The tower "
+        "was completed in 1958.[3]",
+        id="tower",
+        title="Tokyo Tower",
+    )
+    for n, city in enumerate(["Osaka", "Kyoto", "Nagoya"]):
+        text = f"The {city} bridge is 50 metres long and was built in 19{n}{n}."
+        write_article(folder, f"{city}.md", text, id=city, title=f"{city} bridge")
+    runner.invoke(app, ["ingest", str(folder)])
+
+    asked = runner.invoke(app, ["ask", "--json", "When was Tokyo Tower completed?"])
+
+    answer = json.loads(asked.stdout)
+    assert answer["answer"].startswith("The tower was completed in 1958 [1].")
+    assert ".." not in answer["answer"] and "333" not in answer["answer"]  # one sentence each
+    assert "[3]" not in answer["citations"][0]["quote"]
