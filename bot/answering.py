@@ -186,7 +186,8 @@ class Answerer:
             return self.refusal(question, passages, as_of)
         return Answer(
             question=question,
-            text=checked.text,
+            # Quoted article text is as untrusted as a model's: same links and mentions policy.
+            text=sanitize_answer(checked.text, passages),
             refused=False,
             mode="extractive",
             citations=checked.citations,

@@ -187,3 +187,31 @@ def test_sanitiser_defuses(hostile: str) -> None:
     assert not re.search(r"<[@#/][!&]?\w", text)
     assert "evil.example" not in text and "discord.gg" not in text
     assert not re.search(r"\[\^?\d", text) and "【" not in text
+
+
+def test_extractive_answers_carry_no_disguised_links_from_documents(
+    tmp_path: Path, embedder: LocalEmbedder
+) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    rows = [
+        {
+            "id": "solar",
+            "title": "Riverbend solar farm opens",
+            "url": SOURCE_URL,
+            "text": "The Riverbend solar farm has a capacity of 350 megawatts, see [the official "
+            "figures](https://evil.example/phish) for details. It opened in May.",
+        },
+        {"id": "wind", "title": "Wind", "text": "A wind farm in Texas has 300 turbines."},
+        {"id": "hydro", "title": "Hydro", "text": "An Oregon dam produces 90 megawatts."},
+    ]
+    (articles / "news.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    settings = Settings(store=tmp_path / "store", collection="links")
+    ingest([articles], settings=settings, embedder=embedder)
+
+    answer = build_citebot(settings).answerer.answer(
+        "What is the capacity of the Riverbend solar farm?"
+    )
+
+    assert "350 megawatts" in answer.text and answer.citations
+    assert "evil.example" not in answer.text  # links only to the sources' own urls
