@@ -1,7 +1,8 @@
 """The BM25 side of the index (bm25s), kept consistent with Chroma.
 
 Ingest rebuilds it from the committed chunks after every change and saves it atomically beside
-the store (a new folder, then a rename). The saved index carries the store's generation; a reader
+the store (a new folder, then a rename). The saved index carries the store's generation (and the
+document collection's id, since a recreated collection counts from zero again); a reader
 that finds a different generation (an interrupted ingest, another machine's ingest into a shared
 Chroma server) rebuilds it from Chroma instead of trusting it. In server mode the copy lives in
 the local cache folder, so each bot process rebuilds once when the server's index changes.
@@ -38,6 +39,8 @@ class LexicalIndex:
     retriever: Any
     chunk_ids: list[str]
     generation: int
+    # The document collection's id: a recreated collection restarts its generation counter.
+    collection_id: str = ""
     _idf: dict[str, float] | None = field(default=None, repr=False)
 
     def search(self, text: str, k: int) -> list[tuple[str, float]]:
@@ -142,7 +145,20 @@ def build_lexical_index(store: Store, generation: int | None = None) -> LexicalI
     retriever = bm25s.BM25()
     if ids:
         retriever.index(tokenize(texts), show_progress=False)
-    return LexicalIndex(retriever, ids, generation)
+    return LexicalIndex(retriever, ids, generation, collection_id(store))
+
+
+def collection_id(store: Store) -> str:
+    """The id Chroma gave the store's document collection (new whenever it is recreated)."""
+    return str(getattr(store.docs, "id", ""))
+
+
+def _current(saved: LexicalIndex | None, store: Store, generation: int) -> bool:
+    return (
+        saved is not None
+        and saved.generation == generation
+        and saved.collection_id == collection_id(store)
+    )
 
 
 def save_lexical_index(index: LexicalIndex, directory: Path) -> None:
@@ -156,7 +172,12 @@ def save_lexical_index(index: LexicalIndex, directory: Path) -> None:
             index.retriever.save(str(tmp), show_progress=False)
         (tmp / "citebot.json").write_text(
             json.dumps(
-                {"format": FORMAT, "generation": index.generation, "chunk_ids": index.chunk_ids}
+                {
+                    "format": FORMAT,
+                    "generation": index.generation,
+                    "collection_id": index.collection_id,
+                    "chunk_ids": index.chunk_ids,
+                }
             )
         )
         old = directory.with_name(directory.name + ".old")
@@ -198,7 +219,9 @@ def read_saved(directory: Path) -> LexicalIndex | None:
             return None
         ids = list(meta["chunk_ids"])
         retriever = bm25s.BM25.load(str(directory), show_progress=False) if ids else bm25s.BM25()
-        return LexicalIndex(retriever, ids, int(meta["generation"]))
+        return LexicalIndex(
+            retriever, ids, int(meta["generation"]), str(meta.get("collection_id", ""))
+        )
     except (OSError, ValueError, KeyError) as exc:
         log.warning("ignoring unreadable BM25 index at %s: %s", directory, exc)
         return None
@@ -209,7 +232,7 @@ def update_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex
     generation = store.generation()
     directory = index_dir(settings)
     saved = read_saved(directory)
-    if saved is not None and saved.generation == generation and directory.exists():
+    if saved is not None and _current(saved, store, generation) and directory.exists():
         return saved
     index = build_lexical_index(store, generation)
     save_lexical_index(index, directory)
@@ -220,7 +243,7 @@ def load_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex:
     """The BM25 index for readers: the saved one if current, else rebuilt (and saved if able)."""
     generation = store.generation()
     saved = read_saved(index_dir(settings))
-    if saved is not None and saved.generation == generation:
+    if saved is not None and _current(saved, store, generation):
         return saved
     log.info("BM25 index is stale or missing; rebuilding from the store")
     index = build_lexical_index(store, generation)

@@ -121,3 +121,24 @@ def test_stale_saved_index_is_rebuilt_from_chroma(
     assert set(index.chunk_ids) == _committed_ids(store)
     assert index.generation == store.generation()
     assert read_saved(index_dir(settings)) is not None  # and saved for the next reader
+
+
+def test_a_recreated_collection_never_reuses_the_old_bm25_index(
+    tmp_path: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_article(first, "zebra.md", ZEBRA, id="zebra", title="Zebra foal")
+    write_article(second, "harbour.md", HARBOUR, id="harbour", title="Ferry terminal")
+    _ingest(first, settings, embedder)
+    store = open_store(settings)
+    generation = store.generation()
+    # The index is wiped (a new Chroma server, or the collections deleted) and rebuilt.
+    store.client.delete_collection(settings.collection)
+    store.client.delete_collection(f"{settings.collection}-docs")
+
+    _ingest(second, settings, embedder)
+    store = open_store(settings)
+    assert store.generation() == generation  # the counter starts over: it cannot tell them apart
+
+    _assert_consistent(store, settings)
+    assert _hits(store, settings, "ferry terminal Brackenport") == {"harbour"}
