@@ -54,8 +54,11 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+INGEST_INTERRUPTED = "Interrupted. Every document already committed is kept; run again to finish."
+
+
 @contextmanager
-def user_errors() -> Iterator[None]:
+def user_errors(interrupted: str = "Interrupted.") -> Iterator[None]:
     """Turn citebot's errors into one-line messages, and interrupts into a calm exit."""
     from pydantic import ValidationError
 
@@ -72,9 +75,7 @@ def user_errors() -> Iterator[None]:
         )
         fail(f"invalid setting ({problems}). See .env.example.")
     except KeyboardInterrupt:
-        typer.echo(
-            "Interrupted. Every document already committed is kept; run again to finish.", err=True
-        )
+        typer.echo(interrupted, err=True)
         raise typer.Exit(130) from None
 
 
@@ -123,7 +124,7 @@ def ingest(
     from ingest.lexical import update_lexical_index
     from ingest.pipeline import ingest as run_ingest
 
-    with user_errors():
+    with user_errors(INGEST_INTERRUPTED):
         settings = load_settings(store=store, collection=collection)
         missing = [p for p in paths if not p.exists()]
         if missing and len(missing) == len(paths):

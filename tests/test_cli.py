@@ -167,3 +167,19 @@ def test_footnoted_article_answers_with_clean_sentences(store_env: Path, tmp_pat
     assert answer["answer"].startswith("The tower was completed in 1958 [1].")
     assert ".." not in answer["answer"] and "333" not in answer["answer"]  # one sentence each
     assert "[3]" not in answer["citations"][0]["quote"]
+
+
+def test_interrupting_ask_does_not_talk_about_documents(
+    store_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.app
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bot.app, "build_citebot", interrupted)
+
+    result = runner.invoke(app, ["ask", "What is Honda's 2040 target?"])
+
+    assert result.exit_code == 130
+    assert "Interrupted" in result.output and "document" not in result.output
