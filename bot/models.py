@@ -66,6 +66,12 @@ class Answer:
     searched: int = 0  # how many documents the index held when answering
     as_of: str = ""
 
+    def searched_phrase(self) -> str:
+        """What was searched, for refusals: "the 612 indexed articles"."""
+        if not self.searched:
+            return "the indexed articles"
+        return f"the {self.searched:,} indexed article{'s' if self.searched != 1 else ''}"
+
     def to_dict(self) -> dict[str, Any]:
         """The `ask --json` object."""
         return {

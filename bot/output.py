@@ -96,8 +96,7 @@ def print_answer(answer: Answer) -> None:
     if answer.notice:
         out.print(f"[italic]{escape(answer.notice)}[/]")
     if answer.refused:
-        searched = f" ({answer.searched} articles searched)" if answer.searched else ""
-        out.print(f"{escape(answer.text)}{searched}")
+        out.print(escape(f"I couldn't find that in {answer.searched_phrase()}."))
         return
     out.print(escape(answer.text))
     out.print()

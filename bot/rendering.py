@@ -159,14 +159,9 @@ def _split_code(block: str, limit: int) -> list[str]:
 def answer_text(answer: Answer) -> str:
     """The message text for an answer: the cited text, or a refusal that says what was searched."""
     if answer.refused:
-        where = (
-            f"the {answer.searched:,} indexed article{'s' if answer.searched != 1 else ''}"
-            if answer.searched
-            else "the indexed articles"
-        )
         text = (
-            f"I couldn't find that in {where}. Try rephrasing, or use `/sources` to see what "
-            "is indexed."
+            f"I couldn't find that in {answer.searched_phrase()}. Try rephrasing, or use "
+            "`/sources` to see what is indexed."
         )
     else:
         text = answer.text

@@ -183,3 +183,10 @@ def test_interrupting_ask_does_not_talk_about_documents(
 
     assert result.exit_code == 130
     assert "Interrupted" in result.output and "document" not in result.output
+
+
+def test_refusal_says_how_much_was_searched(store_env: Path) -> None:
+    runner.invoke(app, ["ingest", str(SEEDS)])
+    result = runner.invoke(app, ["ask", "Who won the 2018 FIFA World Cup?"])
+    assert result.exit_code == 0
+    assert "I couldn't find that in the 1 indexed article." in result.stdout
