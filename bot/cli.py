@@ -140,13 +140,13 @@ def ingest(
                 progress=progress,
                 after_write=lambda st, _: update_lexical_index(st, settings),
             )
+    found = summary.added or summary.updated or summary.unchanged or summary.skipped
+    if not found and not summary.removed:
+        fail(f"found no .md, .txt, .html or .jsonl files under {', '.join(map(str, paths))}.")
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
         print_ingest_summary(summary, settings)
-    nothing_found = not (summary.added or summary.updated or summary.unchanged or summary.skipped)
-    if nothing_found and not dry_run:
-        fail(f"found no .md, .txt, .html or .jsonl files under {', '.join(map(str, paths))}.")
     if summary.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 

@@ -106,12 +106,14 @@ def ingest(
     summary.skipped = loaded.skipped
     summary.timings["load"] = time.perf_counter() - started
 
-    if dry_run and store is None:
+    # Nothing to add and nothing to prune: read what is there, create nothing.
+    read_only = dry_run or (not loaded.documents and not prune)
+    if read_only and store is None:
         store = _open_if_exists(settings)
     elif store is None:
         store = open_store(settings, model_id=embedder.model_id)
 
-    if dry_run:
+    if read_only:
         records = store.records() if store is not None else {}
         _classify(loaded.documents, records, summary, loaded.roots, loaded.skipped, prune)
         summary.documents_total = len(records) + len(summary.added) - len(summary.removed)

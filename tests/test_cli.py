@@ -83,9 +83,11 @@ def test_missing_path_is_a_clear_error(store_env: Path) -> None:
 def test_empty_folder_is_a_clear_error(store_env: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = runner.invoke(app, ["ingest", str(empty)])
+    result = runner.invoke(app, ["ingest", "--json", str(empty)])
     assert result.exit_code == 2
     assert "found no .md, .txt, .html or .jsonl files" in result.stderr
+    assert result.stdout == ""  # no summary before the error
+    assert not store_env.exists()  # and no empty store left behind
 
 
 def test_binary_and_non_utf8_files_are_skipped_and_the_rest_ingested(

@@ -227,3 +227,16 @@ def test_re_ingest_from_another_working_directory_is_unchanged_and_prunes(
     assert summary.updated == [] and sorted(summary.unchanged) == ["a", "b"]
     assert summary.removed == ["c"]
     assert sorted(open_store(settings).records()) == ["a", "b"]
+
+
+def test_prune_of_an_emptied_folder_removes_its_documents(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    _run(corpus, settings, embedder)
+    for path in corpus.glob("*.md"):
+        path.unlink()
+
+    summary = _run(corpus, settings, embedder, prune=True)
+
+    assert sorted(summary.removed) == ["a", "b", "c"]
+    assert open_store(settings).count_documents() == 0
