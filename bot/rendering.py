@@ -163,6 +163,9 @@ def answer_text(answer: Answer) -> str:
             f"I couldn't find that in {answer.searched_phrase()}. Try rephrasing, or use "
             "`/sources` to see what is indexed."
         )
+    elif answer.mode == "extractive":
+        # Quoted article text is verbatim: its `*` and `__` are characters, not formatting.
+        text = discord.utils.escape_markdown(answer.text)
     else:
         text = answer.text
     if answer.notice:

@@ -214,3 +214,13 @@ def test_any_answer_renders_within_limits_with_no_live_mentions(
 @given(st.text())
 def test_neutralise_leaves_no_live_mention(text: str) -> None:
     assert not LIVE_MENTION.search(neutralise(text))
+
+
+def test_quoted_article_text_is_not_turned_into_formatting() -> None:
+    (message,) = render_answer(answer("Sales rose *sharply* in __Q3__ [1].", [citation(1)]))
+    assert message.content.startswith(r"Sales rose \*sharply\* in \_\_Q3\_\_ [1].")
+
+
+def test_model_answers_keep_their_formatting() -> None:
+    (message,) = render_answer(answer("Sales rose **sharply** [1].", [citation(1)], mode="llm"))
+    assert message.content.startswith("Sales rose **sharply** [1].")
