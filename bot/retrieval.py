@@ -9,10 +9,11 @@ terms (weighted by rarity) that the passage and its title contain. The refusal t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -64,13 +65,24 @@ class RetrievalConfig:
     dates: DatePolicy | None = dataclasses.field(default_factory=DatePolicy)  # None: ignore
 
 
+@contextlib.contextmanager
+def _reading_store() -> Iterator[None]:
+    """Turn a failed Chroma read on the question path into a message users can act on."""
+    try:
+        yield
+    except Exception as exc:
+        raise StoreUnavailable(
+            f"The index could not be read ({type(exc).__name__}).",
+            hint="Check that the store (or Chroma server) is up; try again in a moment.",
+        ) from exc
+
+
 class DenseRetriever:
     """Cosine similarity over the chunk embeddings in Chroma."""
 
-    def __init__(self, store: Store, embedder: QueryEmbedder, *, per_doc: int = 2):
+    def __init__(self, store: Store, embedder: QueryEmbedder):
         self.store = store
         self.embedder = embedder
-        self.per_doc = per_doc
 
     def embed_query(self, text: str) -> np.ndarray:
         """The query vector."""
@@ -78,17 +90,12 @@ class DenseRetriever:
 
     def search(self, vector: np.ndarray, n: int) -> list[Hit]:
         """Raw nearest chunks: (chunk_id, cosine similarity, text, metadata)."""
-        try:
+        with _reading_store():
             got = self.store.chunks.query(
                 query_embeddings=[vector.tolist()],
                 n_results=n,
                 include=["documents", "metadatas", "distances"],
             )
-        except Exception as exc:
-            raise StoreUnavailable(
-                f"The index could not be searched ({type(exc).__name__}).",
-                hint="Check that the store (or Chroma server) is up; try again in a moment.",
-            ) from exc
         return [
             (cid, 1.0 - float(dist), text or "", meta or {})
             for cid, dist, text, meta in zip(
@@ -99,11 +106,6 @@ class DenseRetriever:
                 strict=True,
             )
         ]
-
-    def retrieve(self, query: Query, k: int) -> list[Passage]:
-        """The top `k` passages, at most `per_doc` per document, best first."""
-        hits = self.search(self.embed_query(query.text), n=max(k * 4, 20))
-        return diversify(committed(self.store, hits), k=k, per_doc=self.per_doc)
 
 
 class HybridRetriever(DenseRetriever):
@@ -118,7 +120,7 @@ class HybridRetriever(DenseRetriever):
         config: RetrievalConfig | None = None,
     ):
         self.config = config or RetrievalConfig()
-        super().__init__(store, embedder, per_doc=self.config.per_doc)
+        super().__init__(store, embedder)
         self._load_lexical = lexical
         self._lexical: LexicalIndex | None = None
         self._lock = threading.Lock()
@@ -181,13 +183,8 @@ class HybridRetriever(DenseRetriever):
         ]
 
     def _fetch(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        try:
+        with _reading_store():
             got = self.store.chunks.get(ids=ids, include=["documents", "metadatas"])
-        except Exception as exc:
-            raise StoreUnavailable(
-                f"The index could not be read ({type(exc).__name__}).",
-                hint="Check that the store (or Chroma server) is up; try again in a moment.",
-            ) from exc
         return {
             cid: (text or "", meta or {})
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
