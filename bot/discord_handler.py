@@ -140,24 +140,31 @@ class QuestionHandler:
                 return None
             as_of = message.created_at.date().isoformat()
             channel = message.channel
-            asked = question  # the history keeps what people asked, so rewrites don't snowball
+            asked = question
             if self.is_own_thread(channel):
-                history = self.conversations.history(channel.id) or [
-                    (getattr(channel, "name", ""), "")  # after a restart: the thread's title
-                ]
-                question = await asyncio.to_thread(self.answerer.standalone, question, history)
+                question = await self._standalone(channel, question)
                 where = ChannelTarget(channel)
             else:
                 where = await self._open_thread(message, question)
             async with TypingIndicator(where):
                 answer = await self.deliver(question, as_of=as_of, target=where)
-            thread = getattr(where, "channel", None)
-            if isinstance(thread, discord.Thread):
-                self.conversations.add(thread.id, asked, answer.text)
+            self._remember(getattr(where, "channel", None), asked, answer)
             return answer
         except Exception as exc:
             await self._apologise(where, exc)
             return None
+
+    async def _standalone(self, thread: Any, question: str) -> str:
+        """Rewrite a follow-up asked in one of our threads using the thread's recent turns."""
+        history = self.conversations.history(getattr(thread, "id", 0)) or [
+            (getattr(thread, "name", ""), "")  # after a restart: the thread's title
+        ]
+        return await asyncio.to_thread(self.answerer.standalone, question, history)
+
+    def _remember(self, channel: object, asked: str, answer: Answer) -> None:
+        """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread."""
+        if isinstance(channel, discord.Thread):
+            self.conversations.add(channel.id, asked, answer.text)
 
     def check(self, question: str, user_id: int) -> str:
         """Why we won't answer (empty, too long, rate-limited), or "" to go ahead."""
@@ -249,15 +256,12 @@ class QuestionHandler:
         try:
             channel = interaction.channel
             if self.is_own_thread(channel):  # /ask inside our thread is a follow-up too
-                history = self.conversations.history(getattr(channel, "id", 0))
-                question = await asyncio.to_thread(self.answerer.standalone, question, history)
+                question = await self._standalone(channel, question)
             target_or_thread = await self._slash_thread(interaction, question) or target
             answer = await self.deliver(
                 question, as_of=interaction.created_at.date().isoformat(), target=target_or_thread
             )
-            thread = getattr(target_or_thread, "channel", channel)
-            if isinstance(thread, discord.Thread):
-                self.conversations.add(thread.id, asked, answer.text)
+            self._remember(getattr(target_or_thread, "channel", channel), asked, answer)
             return answer
         except Exception as exc:
             await self._apologise(target, exc)
