@@ -68,6 +68,7 @@ class _Candidate:
     doc_index: int = 0
     coverage: float = 0.0
     score: float = 0.0
+    found: frozenset[str] = frozenset()  # its `terms` tokens
 
 
 def candidates(passages: list[Passage]) -> list[_Candidate]:
@@ -118,7 +119,8 @@ def pick_sentences(
     question_terms = content_terms(question)
     lowered = question.lower()
     for candidate, found in zip(pool, terms([c.text for c in pool]), strict=True):
-        candidate.coverage = sum(term_weights[t] for t in wanted & set(found)) / total
+        candidate.found = frozenset(found)
+        candidate.coverage = sum(term_weights[t] for t in wanted & candidate.found) / total
         candidate.score = (
             w.coverage * candidate.coverage
             + w.answer_type * novelty(kind, candidate.text, question_terms, lowered)
@@ -145,7 +147,7 @@ def _choose(
     pool: list[_Candidate], wanted: set[str], max_sentences: int, max_chars: int, second: float
 ) -> list[Pick]:
     chosen = [pool[0]]
-    covered = set(terms([pool[0].text])[0])
+    covered = set(pool[0].found)
     for candidate in pool[1:]:
         if len(chosen) >= max_sentences or candidate.score < second * pool[0].score:
             break
@@ -153,12 +155,11 @@ def _choose(
             continue
         if content_terms(candidate.text) <= set().union(*(content_terms(c.text) for c in chosen)):
             continue  # adds nothing new
-        found = set(terms([candidate.text])[0])
-        if not (wanted & found) - covered:
+        if not (wanted & candidate.found) - covered:
             # A further sentence must bring a key term of the question that the answer lacks;
             # otherwise it is filler ("a spokesperson declined to comment") next to the answer.
             continue
-        covered |= found
+        covered |= candidate.found
         chosen.append(candidate)
     return [Pick(c.text, c.passage_index, c.score, c.coverage) for c in chosen]
 
