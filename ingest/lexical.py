@@ -228,32 +228,29 @@ def read_saved(directory: Path) -> LexicalIndex | None:
 
 
 def update_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex:
-    """Rebuild and save the BM25 index unless the saved one matches the store's generation."""
-    generation = store.generation()
-    directory = index_dir(settings)
-    saved = read_saved(directory)
-    if saved is not None and _current(saved, store, generation) and directory.exists():
-        return saved
-    index = build_lexical_index(store, generation)
-    save_lexical_index(index, directory)
-    return index
+    """Ingest: rebuild and save the BM25 index unless the saved one is current (save must work)."""
+    return _current_or_rebuilt(store, settings, writer=True)
 
 
 def load_lexical_index(store: Store, settings: IngestSettings) -> LexicalIndex:
-    """The BM25 index for readers: the saved one if current, else rebuilt (and saved if able)."""
+    """Readers: the saved BM25 index if current, else rebuilt (and saved if the folder allows)."""
+    return _current_or_rebuilt(store, settings, writer=False)
+
+
+def _current_or_rebuilt(store: Store, settings: IngestSettings, *, writer: bool) -> LexicalIndex:
     generation = store.generation()
-    saved = read_saved(index_dir(settings))
-    if saved is not None and _current(saved, store, generation):
+    directory = index_dir(settings)
+    saved = read_saved(directory)
+    # A reader may use the previous copy a crash left between the two renames; ingest replaces it.
+    usable = saved is not None and (not writer or directory.exists())
+    if usable and saved is not None and _current(saved, store, generation):
         return saved
     log.info("BM25 index is stale or missing; rebuilding from the store")
     index = build_lexical_index(store, generation)
     try:
-        save_lexical_index(index, index_dir(settings))
-    except OSError as exc:  # a read-only store is still searchable
-        log.warning("could not save the rebuilt BM25 index: %s", exc)
+        save_lexical_index(index, directory)
+    except OSError as exc:
+        if writer:
+            raise
+        log.warning("could not save the rebuilt BM25 index: %s", exc)  # still searchable
     return index
-
-
-def scores_array(hits: list[tuple[str, float]]) -> np.ndarray:
-    """Scores of `hits` as an array (for fusion code)."""
-    return np.asarray([s for _, s in hits], dtype=np.float32)
