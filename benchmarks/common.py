@@ -182,7 +182,7 @@ def _report():
 
 atexit.register(_report)
 sys.argv = ["citebot", *sys.argv[1:]]
-from bot.cli import main
+from bot.cli.main import main
 main()
 """
 

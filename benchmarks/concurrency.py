@@ -60,8 +60,10 @@ def run(ctx: Context) -> Result:
         "The first burst pays one-off costs on the loop (LangChain's first async call sets up "
         "its callback machinery); the second is the steady state a running bot sees."
     )
-    if importlib.util.find_spec("bot.discord_handler") is None:
-        result.notes.append("bot.discord_handler is not here; only the answering path was driven.")
+    if importlib.util.find_spec("bot.discord_app.handler") is None:
+        result.notes.append(
+            "bot.discord_app.handler is not here; only the answering path was driven."
+        )
     else:
         handler = discord_handler(answerer)
         hwall, hstall, sends = asyncio.run(burst_handler(handler, questions))
@@ -105,7 +107,7 @@ class FakeChannel:
 
 def discord_handler(answerer: Any) -> Any:
     """The bot's Discord question handler around `answerer` (no client, no feedback store)."""
-    from bot.discord_handler import QuestionHandler
+    from bot.discord_app.handler import QuestionHandler
 
     return QuestionHandler(settings=bench_settings(), answerer=answerer, me=lambda: None)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.common import CORPUS, Context, Result, bench_settings, require_corpus
-from ingest.embeddings import LocalEmbedder
+from ingest.index.embeddings import LocalEmbedder
 
 TITLE = "1. Embedding throughput (local ONNX MiniLM)"
 SUBSET = 600

@@ -23,7 +23,7 @@ BOT_PROCESS = """
 import json, sys
 from benchmarks.common import bench_settings, dev_questions
 try:
-    import bot.discord_app  # noqa: F401  (the Discord client's own imports)
+    import bot.discord_app.client  # noqa: F401  (the Discord client's own imports)
 except ImportError:
     pass
 from bot.app import build_citebot

@@ -18,9 +18,9 @@ import numpy as np
 
 from benchmarks.common import CORPUS, WORK, bench_settings
 from bot.settings import Settings
-from ingest.chunking import chunk_id
-from ingest.embeddings import DIMENSION, LOCAL_MODEL_ID
-from ingest.store import DocRecord, open_store
+from ingest.index.embeddings import DIMENSION, LOCAL_MODEL_ID
+from ingest.index.models import chunk_id
+from ingest.index.store import DocRecord, open_store
 
 CHUNKS_PER_DOC = 10
 WORDS_PER_CHUNK = 160
@@ -49,7 +49,7 @@ def synthetic_settings(n_chunks: int) -> Settings:
 
 def build_synthetic_index(n_chunks: int, *, seed: int = 0) -> Settings:
     """Create (or reuse) a Chroma + BM25 index of `n_chunks` synthetic chunks."""
-    from ingest.lexical import update_lexical_index
+    from ingest.index.lexical import update_lexical_index
 
     settings = synthetic_settings(n_chunks)
     marker = settings.store / "citebot-synthetic.json"

@@ -7,13 +7,13 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from bot.answering import AnswerConfig, Answerer
-from bot.llm import LLMPolicy
-from bot.retrieval import build_retriever
+from bot.answer.answering import AnswerConfig, Answerer
+from bot.answer.llm import LLMPolicy
+from bot.answer.retrieval import build_retriever
 from bot.settings import Settings
-from ingest.embeddings import Embedder, build_embedder
-from ingest.errors import EmptyIndex, ModelMismatch
-from ingest.store import Store, open_store
+from ingest.index.embeddings import Embedder, build_embedder
+from ingest.index.errors import EmptyIndex, ModelMismatch
+from ingest.index.store import Store, open_store
 
 
 @dataclass
@@ -48,7 +48,7 @@ def build_citebot(
     if require_documents and store.count_documents() == 0:
         raise EmptyIndex(f"Collection {settings.collection!r} holds no documents.")
     if llm is None and settings.llm_enabled:
-        from bot.llm import build_chat_model
+        from bot.answer.llm import build_chat_model
 
         llm = build_chat_model(
             settings, http_client=http_client, http_async_client=http_async_client

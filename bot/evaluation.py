@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.errors import CitebotError
+from ingest.index.errors import CitebotError
 
 RECALL_AT = (1, 5, 10)
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from ingest.settings import IngestSettings, env
+from ingest.index.settings import IngestSettings, env
 
 
 class Settings(IngestSettings):

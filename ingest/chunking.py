@@ -8,7 +8,7 @@ from functools import cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.models import Chunk, Document
+from ingest.index.models import Chunk, Document, chunk_id
 
 # Paragraphs first, then lines, then sentence ends (a period, ! or ? followed by space, optionally
 # after a closing quote or bracket), then words. Lookbehinds keep the punctuation with its sentence.
@@ -38,17 +38,6 @@ def content_hash(document: Document) -> str:
     """Hash of everything that ends up in the index for `document` (text and metadata)."""
     payload = json.dumps([document.text, document.metadata], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def chunk_id(doc_id: str, digest: str, index: int) -> str:
-    """Deterministic chunk id; the content hash in it ties a chunk to one version of its doc."""
-    return f"{doc_id}::{digest[:16]}::{index:05d}"
-
-
-def parse_chunk_id(value: str) -> tuple[str, str, int]:
-    """Invert `chunk_id`: (doc_id, short digest, index)."""
-    doc_id, digest, index = value.rsplit("::", 2)
-    return doc_id, digest, int(index)
 
 
 def chunk_document(document: Document, *, size: int, overlap: int, digest: str) -> list[Chunk]:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ingest.cleaning import clean_text, drop_leading_title
-from ingest.models import Document, LoadResult, Skipped
+from ingest.index.models import Document, LoadResult, Skipped
 
 log = logging.getLogger(__name__)
 

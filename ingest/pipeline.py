@@ -3,8 +3,8 @@
 Unchanged documents (same content hash) are skipped without re-embedding; changed ones get new
 chunks and then lose the old ones; with `prune`, documents whose files are gone from the given
 paths are removed. The whole run holds the index's write lock, and every document is committed on
-its own (see `ingest.store`), so an interrupted run leaves the previous or the new version of each
-document and nothing in between.
+its own (see `ingest.index.store`), so an interrupted run leaves the previous or the new version
+of each document and nothing in between.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from ingest.chunking import chunk_document, content_hash, embedding_text
+from ingest.index.models import Chunk, Document, Skipped
+from ingest.index.settings import IngestSettings
+from ingest.index.store import DocRecord, Store, ingest_lock, open_store
 from ingest.loaders import load_paths
-from ingest.models import Chunk, Document, Skipped
-from ingest.settings import IngestSettings
-from ingest.store import DocRecord, Store, ingest_lock, open_store
 from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def ingest(
 
 
 def _open_if_exists(settings: IngestSettings) -> Store | None:
-    from ingest.errors import EmptyIndex
+    from ingest.index.errors import EmptyIndex
 
     if not settings.uses_server and not settings.store.exists():
         return None  # a dry run creates nothing, not even the store folder

@@ -9,9 +9,9 @@ import time
 
 import numpy as np
 
-from ingest.errors import CitebotError, StoreError
-from ingest.models import Chunk, Document
-from ingest.store import DocRecord, Store
+from ingest.index.errors import CitebotError, StoreError
+from ingest.index.models import Chunk, Document
+from ingest.index.store import DocRecord, Store
 
 log = logging.getLogger(__name__)
 

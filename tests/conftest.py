@@ -13,7 +13,7 @@ import httpx2
 import pytest
 
 from bot.settings import Settings
-from ingest.embeddings import LocalEmbedder
+from ingest.index.embeddings import LocalEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -70,7 +70,7 @@ def seeds_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def seeded_store(tmp_path_factory: pytest.TempPathFactory, embedder: LocalEmbedder) -> Path:
     """An embedded store with seeds/ ingested once per session (tests must not modify it)."""
-    from ingest.lexical import update_lexical_index
+    from ingest.index.lexical import update_lexical_index
     from ingest.pipeline import ingest
 
     store_dir = tmp_path_factory.mktemp("seeded") / "store"

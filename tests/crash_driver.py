@@ -59,7 +59,7 @@ class _KillingCollection:
 
 def install(kill_at: str) -> None:
     """Patch the seam where `kill_at` should strike."""
-    from ingest import embeddings, lexical, store
+    from ingest.index import embeddings, lexical, store
 
     if kill_at == "embed":
         embed = embeddings.LocalEmbedder.embed
@@ -124,7 +124,7 @@ def main() -> None:
     """Install the hook, then run the real CLI."""
     kill_at, args = sys.argv[1], sys.argv[2:]
     install(kill_at)
-    from bot.cli import app
+    from bot.cli.main import app
 
     app(args, prog_name="citebot")
 

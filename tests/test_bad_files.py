@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import EXIT_SKIPPED, app
+from bot.cli.main import EXIT_SKIPPED, app
 from ingest import loaders
 from ingest.loaders import load_paths
 from tests.conftest import write_article

@@ -11,13 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.app import build_citebot
-from bot.cli import EXIT_ERROR, app
-from bot.discord_app import DiscordApp
-from bot.discord_handler import INDEX_DOWN
+from bot.cli.main import EXIT_ERROR, app
+from bot.discord_app.client import DiscordApp
+from bot.discord_app.handler import INDEX_DOWN
 from bot.settings import Settings
-from ingest.embeddings import LocalEmbedder
-from ingest.errors import StoreUnavailable
-from ingest.lexical import update_lexical_index
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.errors import StoreUnavailable
+from ingest.index.lexical import update_lexical_index
 from ingest.pipeline import ingest
 from tests.chroma_support import ChromaServer, free_port
 from tests.conftest import SEEDS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from ingest.chunking import chunk_document, chunk_id, content_hash, parse_chunk_id
-from ingest.models import Document
+from ingest.chunking import chunk_document, content_hash
+from ingest.index.models import Document, chunk_id, parse_chunk_id
 
 
 def _doc(text: str, **kw: str) -> Document:

@@ -18,13 +18,13 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.app import build_citebot
-from bot.cli import EXIT_ERROR, app
+from bot.cli.main import EXIT_ERROR, app
 from bot.settings import Settings
-from ingest.embeddings import LocalEmbedder
-from ingest.errors import IngestLocked
-from ingest.lexical import update_lexical_index
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.errors import IngestLocked
+from ingest.index.lexical import update_lexical_index
+from ingest.index.store import Store, ingest_lock, open_store
 from ingest.pipeline import ingest
-from ingest.store import Store, ingest_lock, open_store
 from tests.conftest import write_article
 
 TOPICS = ["harbour", "glacier", "census", "orchard", "subway", "reactor", "museum", "tariff"]
@@ -137,7 +137,7 @@ def test_asking_during_an_ingest_never_errors_nor_shows_half_a_document(
 def test_reader_follows_an_ingest_run_by_another_process(
     tmp_path: Path, embedder: LocalEmbedder
 ) -> None:
-    from bot.retrieval import committed
+    from bot.answer.retrieval import committed
     from tests.test_crash_safety import COLLECTION, completed
 
     folder = tmp_path / "articles"

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.lexical import index_dir, read_saved
-from ingest.settings import IngestSettings
-from ingest.store import Store, open_store
+from ingest.index.lexical import index_dir, read_saved
+from ingest.index.settings import IngestSettings
+from ingest.index.store import Store, open_store
 
 pytestmark = pytest.mark.slow
 

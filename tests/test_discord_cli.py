@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.cli_discord import register
+from bot.cli.discord_cmd import register
 
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.token-not-real"
 

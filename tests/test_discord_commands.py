@@ -11,11 +11,11 @@ import pytest
 from discord import app_commands
 
 from bot.app import build_citebot
-from bot.discord_app import MINIMAL_PERMISSIONS, DiscordApp, intents_for, invite_url
-from bot.discord_handler import APOLOGY, INDEX_DOWN
+from bot.discord_app.client import MINIMAL_PERMISSIONS, DiscordApp, intents_for, invite_url
+from bot.discord_app.handler import APOLOGY, INDEX_DOWN
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
-from ingest.errors import StoreUnavailable
+from ingest.index.errors import StoreUnavailable
 from tests.discord_support import FakeSent, fake_interaction
 
 SEED_QUESTION = "What is Honda's 2040 target?"

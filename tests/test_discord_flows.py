@@ -18,7 +18,7 @@ from discord.ext.test import backend, callbacks
 from discord.ext.test import factories as facts
 
 from bot.app import build_citebot
-from bot.discord_app import DiscordApp
+from bot.discord_app.client import DiscordApp
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from tests.discord_support import Wire, connect_dpytest, make_thread, patch_dpytest, pings_nobody

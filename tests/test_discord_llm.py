@@ -8,9 +8,9 @@ import discord.ext.test as dpytest
 import httpx2
 import pytest
 
-from bot.answering import FALLBACK_NOTICE
+from bot.answer.answering import FALLBACK_NOTICE
 from bot.app import build_citebot
-from bot.discord_app import DiscordApp
+from bot.discord_app.client import DiscordApp
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from tests.conftest import OpenAIWire

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.cli_extra import register
+from bot.cli.extra import register
+from bot.cli.main import app
 from bot.evaluation import (
     EvalQuestion,
     Outcome,

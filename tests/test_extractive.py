@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_types import answer_type
-from bot.citations import check_citations
-from bot.extractive import compose, pick_sentences
-from bot.models import Passage
-from bot.sentences import split_sentences
-from ingest.embeddings import LocalEmbedder
+from bot.answer.answer_types import answer_type
+from bot.answer.citations import check_citations
+from bot.answer.extractive import compose, pick_sentences
+from bot.answer.models import Passage
+from bot.answer.sentences import split_sentences
+from ingest.index.embeddings import LocalEmbedder
 
 
 def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Passage:

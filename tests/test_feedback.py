@@ -11,10 +11,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.cli_discord import register
-from bot.feedback import FeedbackButton, FeedbackStore, feedback_view
-from bot.models import Answer, Citation
-from bot.ratelimit import RateLimiter
+from bot.answer.models import Answer, Citation
+from bot.cli.discord_cmd import register
+from bot.discord_app.buttons import FeedbackButton, feedback_view
+from bot.discord_app.ratelimit import RateLimiter
+from bot.feedback import FeedbackStore
 
 
 def seed_answer() -> Answer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import prompts
+from bot.answer import prompts
 from bot.app import build_citebot
 from bot.settings import Settings
 from tests.conftest import OpenAIWire

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.retrieval import HybridRetriever, Query, RetrievalConfig
+from bot.answer.retrieval import HybridRetriever, Query, RetrievalConfig
 from bot.settings import Settings
-from ingest.embeddings import LocalEmbedder
-from ingest.lexical import index_dir, load_lexical_index, read_saved, update_lexical_index
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.lexical import index_dir, load_lexical_index, read_saved, update_lexical_index
+from ingest.index.store import Store, open_store
 from ingest.pipeline import IngestSummary, ingest
-from ingest.store import Store, open_store
 from tests.conftest import write_article
 
 ZEBRA = "The zoo's new zebra foal, named Quillon, took her first steps on Monday morning. " * 3

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from bot.settings import Settings
-from ingest.embeddings import LocalEmbedder
-from ingest.errors import ModelMismatch
-from ingest.lexical import load_lexical_index, update_lexical_index
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.errors import ModelMismatch
+from ingest.index.lexical import load_lexical_index, update_lexical_index
+from ingest.index.store import open_store
 from ingest.pipeline import ingest
-from ingest.store import open_store
 from tests.conftest import write_article
 
 
@@ -178,7 +178,7 @@ def test_prune_keeps_documents_under_a_folder_that_could_not_be_read(
     corpus: Path, settings: Settings, embedder: LocalEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ingest import pipeline
-    from ingest.models import Skipped
+    from ingest.index.models import Skipped
 
     sub = corpus / "sub"
     write_article(sub, "g.md", "Golf article about putting greens. " * 20, id="g", title="Golf")

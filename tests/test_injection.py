@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from bot.answer.sanitize import sanitize_answer
 from bot.app import Citebot, build_citebot
-from bot.sanitize import sanitize_answer
 from bot.settings import Settings
-from ingest.embeddings import LocalEmbedder
+from ingest.index.embeddings import LocalEmbedder
 from ingest.pipeline import ingest
 from tests.conftest import OpenAIWire, chat_completion, write_article
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 import httpx2
 import pytest
 
-from bot.answering import FALLBACK_NOTICE
+from bot.answer.answering import FALLBACK_NOTICE
+from bot.answer.models import Answer
 from bot.app import Citebot, build_citebot
-from bot.models import Answer
 from bot.settings import Settings
 from tests.conftest import OpenAIWire, chat_completion
 

@@ -25,8 +25,8 @@ import pytest
 from discord.ext.test import backend
 
 from bot.app import build_citebot
-from bot.discord_app import DiscordApp
-from bot.ratelimit import RateLimiter
+from bot.discord_app.client import DiscordApp
+from bot.discord_app.ratelimit import RateLimiter
 from bot.settings import Settings
 from tests.conftest import _stream_response, chat_completion
 from tests.discord_support import connect_dpytest, patch_dpytest, pings_nobody

@@ -8,10 +8,10 @@ import pytest
 
 from bot.app import build_citebot
 from bot.settings import Settings
-from ingest.embeddings import build_embedder
-from ingest.errors import ConfigError, ModelMismatch
+from ingest.index.embeddings import build_embedder
+from ingest.index.errors import ConfigError, ModelMismatch
+from ingest.index.store import open_store
 from ingest.pipeline import ingest
-from ingest.store import open_store
 from tests.conftest import SEEDS, OpenAIWire
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ingest.chunking import chunk_document, content_hash, parse_chunk_id
+from ingest.chunking import chunk_document, content_hash
 from ingest.cleaning import clean_text
+from ingest.index.models import Document, parse_chunk_id
 from ingest.loaders import SkipFile, load_paths, make_document, split_front_matter
-from ingest.models import Document
 
 # Text with the characters that break naive code: markup, line and paragraph separators,
 # zero-width and combining marks, control characters, emoji, RTL.

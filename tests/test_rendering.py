@@ -8,8 +8,8 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import Answer, Citation
-from bot.rendering import (
+from bot.answer.models import Answer, Citation
+from bot.discord_app.rendering import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,

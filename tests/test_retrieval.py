@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.answer.fusion import DatePolicy, date_factor, is_time_relative, reciprocal_rank_fusion
+from bot.answer.retrieval import HybridRetriever, Query, RetrievalConfig
 from bot.app import build_citebot
-from bot.fusion import DatePolicy, date_factor, is_time_relative, reciprocal_rank_fusion
-from bot.retrieval import HybridRetriever, Query, RetrievalConfig
 from bot.settings import Settings
-from ingest.embeddings import LocalEmbedder
-from ingest.lexical import load_lexical_index, update_lexical_index
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.lexical import load_lexical_index, update_lexical_index
+from ingest.index.store import Store, open_store
 from ingest.pipeline import ingest
-from ingest.store import Store, open_store
 from tests.conftest import write_article
 
 COUNCIL = (

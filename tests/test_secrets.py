@@ -18,10 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.app import build_citebot
-from bot.cli import app
-from bot.discord_app import DiscordApp
+from bot.cli.main import app
+from bot.discord_app.client import DiscordApp
 from bot.settings import Settings
-from ingest.errors import CitebotError
+from ingest.index.errors import CitebotError
 from tests.conftest import SEEDS, OpenAIWire
 from tests.discord_support import connect_dpytest, patch_dpytest
 
@@ -122,7 +122,7 @@ def test_model_echoing_the_key_never_leaks_it(
 def test_openai_embeddings_error_never_leaks_the_key(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ingest.embeddings import build_embedder
+    from ingest.index.embeddings import build_embedder
     from ingest.pipeline import ingest
 
     caplog.set_level(logging.DEBUG)
@@ -203,7 +203,7 @@ def test_discord_start_failures_never_show_the_token(
         raise failure
 
     monkeypatch.setattr(discord.Client, "run", fail_to_connect)
-    from bot import cli_extra
+    from bot.cli import extra as cli_extra
 
     cli_extra.register(app)
     result = runner.invoke(app, ["discord"])

@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.app import build_citebot
-from bot.cli import app, load_settings
-from ingest.embeddings import LocalEmbedder
-from ingest.errors import StoreError
+from bot.cli.main import app, load_settings
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.errors import StoreError
+from ingest.index.store import open_store
 from ingest.pipeline import DOCS_PER_BATCH, ingest
-from ingest.store import open_store
 from tests.chroma_support import ChromaServer, free_port
 from tests.conftest import SEEDS, write_article
 

@@ -43,14 +43,14 @@ def content_terms(text: str) -> set[str]:
 
 @cache
 def _stop_stems() -> frozenset[str]:
-    from ingest.lexical import stem as index_stem
+    from ingest.index.lexical import stem as index_stem
 
     return frozenset(index_stem(w) for w in STOPWORDS)
 
 
 def key_terms_many(texts: list[str]) -> list[list[str]]:
     """The BM25 index's tokens of each text, without question words and news boilerplate."""
-    from ingest.lexical import terms
+    from ingest.index.lexical import terms
 
     stop = _stop_stems()
     return [[t for t in tokens if t not in stop] for tokens in terms(texts)]

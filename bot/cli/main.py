@@ -62,7 +62,7 @@ def user_errors(interrupted: str = "Interrupted.") -> Iterator[None]:
     """Turn citebot's errors into one-line messages, and interrupts into a calm exit."""
     from pydantic import ValidationError
 
-    from ingest.errors import CitebotError
+    from ingest.index.errors import CitebotError
 
     try:
         yield
@@ -119,9 +119,9 @@ def ingest(
     collection: CollectionOpt = None,
 ) -> None:
     """Add or update articles in the index (unchanged ones are skipped)."""
-    from bot.output import ingest_progress, print_ingest_summary
-    from ingest.embeddings import build_embedder
-    from ingest.lexical import update_lexical_index
+    from bot.cli.output import ingest_progress, print_ingest_summary
+    from ingest.index.embeddings import build_embedder
+    from ingest.index.lexical import update_lexical_index
     from ingest.pipeline import ingest as run_ingest
 
     with user_errors(INGEST_INTERRUPTED):
@@ -163,7 +163,7 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, with numbered citations."""
     from bot.app import build_citebot
-    from bot.output import print_answer
+    from bot.cli.output import print_answer
 
     when = parse_date(as_of)
     if not question.strip():
@@ -183,7 +183,7 @@ def status(
     as_json: JsonOpt = False, store: StoreOpt = None, collection: CollectionOpt = None
 ) -> None:
     """Show the index: where it is, the embedding model and how much it holds."""
-    from ingest.store import open_store
+    from ingest.index.store import open_store
 
     with user_errors():
         settings = load_settings(store=store, collection=collection)
@@ -205,7 +205,7 @@ def status(
 
 def main() -> None:
     """Entry point of the `citebot` console script."""
-    from bot import cli_extra
+    from bot.cli import extra as cli_extra
 
     cli_extra.register(app)
     app()

@@ -6,8 +6,8 @@ import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from ingest.errors import CitebotError, StoreError, StoreUnavailable
-from ingest.settings import IngestSettings
+from ingest.index.errors import CitebotError, StoreError, StoreUnavailable
+from ingest.index.settings import IngestSettings
 
 DOCS_SUFFIX = "-docs"
 T = TypeVar("T")

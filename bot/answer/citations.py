@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.models import Citation, Passage
-from bot.sentences import split_sentences
-from bot.text import content_terms, numbers, overlap
+from bot.answer.models import Citation, Passage
+from bot.answer.sentences import split_sentences
+from bot.answer.text import content_terms, numbers, overlap
 
 MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 MIN_SUPPORT = 0.5

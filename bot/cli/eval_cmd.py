@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli import CollectionOpt, StoreOpt, fail, load_settings, user_errors
+from bot.cli.main import CollectionOpt, StoreOpt, fail, load_settings, user_errors
 
 if TYPE_CHECKING:
-    from bot.answering import Answerer
+    from bot.answer.answering import Answerer
+    from bot.answer.models import Answer
     from bot.evaluation import EvalQuestion, Outcome, Scorecard
-    from bot.models import Answer
 
 FRONTIER = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
@@ -95,7 +95,7 @@ def evaluate(
 def _run(answerer: Answerer, items: list[EvalQuestion], handle: Any) -> list[Outcome]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from bot.output import err
+    from bot.cli.output import err
 
     outcomes = []
     with Progress(
@@ -122,8 +122,8 @@ def _run(answerer: Answerer, items: list[EvalQuestion], handle: Any) -> list[Out
 
 def outcome_of(item: EvalQuestion, answer: Answer, answerer: Answerer) -> Outcome:
     """Reduce an answer to what the scorecard needs (a deeper document ranking if available)."""
+    from bot.answer.retrieval import Query
     from bot.evaluation import Outcome
-    from bot.retrieval import Query
 
     rank_documents = getattr(answerer.retriever, "rank_documents", None)
     if rank_documents is not None:
@@ -154,7 +154,7 @@ def print_scorecard(card: Scorecard, *, title: str) -> None:
     """Print the scorecard as a table."""
     from rich.table import Table
 
-    from bot.output import out
+    from bot.cli.output import out
 
     table = Table(title=f"Scorecard: {title}", show_header=True, header_style="bold")
     table.add_column("metric")
@@ -188,8 +188,8 @@ def print_frontier(outcomes: list[Outcome]) -> None:
     """Print null refusal vs false refusal for a range of relevance thresholds."""
     from rich.table import Table
 
+    from bot.cli.output import out
     from bot.evaluation import refusal_frontier
-    from bot.output import out
 
     table = Table(title="Refusal frontier (min_relevance)", header_style="bold")
     for name in ("threshold", "null refusal", "false refusal"):

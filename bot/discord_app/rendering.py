@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.citations import trim
-from bot.models import Answer, Citation
+from bot.answer.citations import trim
+from bot.answer.models import Answer, Citation
 
 MESSAGE_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256

@@ -60,3 +60,14 @@ class LoadResult:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
+
+
+def chunk_id(doc_id: str, digest: str, index: int) -> str:
+    """Deterministic chunk id; the content hash in it ties a chunk to one version of its doc."""
+    return f"{doc_id}::{digest[:16]}::{index:05d}"
+
+
+def parse_chunk_id(value: str) -> tuple[str, str, int]:
+    """Invert `chunk_id`: (doc_id, short digest, index)."""
+    doc_id, digest, index = value.rsplit("::", 2)
+    return doc_id, digest, int(index)

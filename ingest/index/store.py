@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.chroma import (
+from ingest.index.chroma import (
     DOCS_SUFFIX,
     is_not_found,
     make_client,
@@ -29,11 +29,10 @@ from ingest.chroma import (
     server_read,
     translate,
 )
-from ingest.chunking import chunk_id, parse_chunk_id
-from ingest.errors import EmptyIndex, ModelMismatch, StoreError
-from ingest.locking import ingest_lock
-from ingest.models import Chunk, Document
-from ingest.settings import IngestSettings
+from ingest.index.errors import EmptyIndex, ModelMismatch, StoreError
+from ingest.index.locking import ingest_lock
+from ingest.index.models import Chunk, Document, chunk_id, parse_chunk_id
+from ingest.index.settings import IngestSettings
 
 __all__ = ["DocRecord", "Store", "ingest_lock", "make_client", "open_store"]
 

@@ -11,10 +11,10 @@ from typing import Any, Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
-from bot import prompts
-from bot.citations import MARKER, check_citations
-from bot.extractive import SentenceEmbedder, compose, pick_sentences
-from bot.llm import (
+from bot.answer import prompts
+from bot.answer.citations import MARKER, check_citations
+from bot.answer.extractive import SentenceEmbedder, compose, pick_sentences
+from bot.answer.llm import (
     LLMError,
     LLMPolicy,
     OnDelta,
@@ -23,10 +23,10 @@ from bot.llm import (
     complete,
     condense_question,
 )
-from bot.models import Answer, Passage
-from bot.retrieval import Query
-from bot.sanitize import sanitize_answer
-from bot.sentences import split_sentences
+from bot.answer.models import Answer, Passage
+from bot.answer.retrieval import Query
+from bot.answer.sanitize import sanitize_answer
+from bot.answer.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,12 @@ from typing import Any
 
 import discord
 
-from bot.answering import Answerer
-from bot.citations import trim
-from bot.conversation import Conversations
-from bot.discord_delivery import (
+from bot.answer.answering import Answerer
+from bot.answer.citations import trim
+from bot.answer.models import Answer
+from bot.discord_app.buttons import feedback_view
+from bot.discord_app.conversation import Conversations
+from bot.discord_app.delivery import (
     NO_MENTIONS,
     ChannelTarget,
     InteractionTarget,
@@ -29,12 +31,17 @@ from bot.discord_delivery import (
     send_rendered,
     warn_once,
 )
-from bot.feedback import FeedbackStore, feedback_view
-from bot.models import Answer
-from bot.ratelimit import RateLimiter
-from bot.rendering import MESSAGE_LIMIT, Outgoing, neutralise, render_answer, render_notice
+from bot.discord_app.ratelimit import RateLimiter
+from bot.discord_app.rendering import (
+    MESSAGE_LIMIT,
+    Outgoing,
+    neutralise,
+    render_answer,
+    render_notice,
+)
+from bot.feedback import FeedbackStore
 from bot.settings import Settings
-from ingest.errors import CitebotError
+from ingest.index.errors import CitebotError
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.answer_types import answer_type, novelty
-from bot.models import Passage
-from bot.sentences import split_sentences
-from bot.text import content_terms
-from ingest.lexical import terms
+from bot.answer.answer_types import answer_type, novelty
+from bot.answer.models import Passage
+from bot.answer.sentences import split_sentences
+from bot.answer.text import content_terms
+from ingest.index.lexical import terms
 
 MIN_CHARS = 25
 MAX_CHARS = 600

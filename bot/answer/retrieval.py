@@ -1,8 +1,9 @@
 """Find the passages that answer a question: dense (Chroma) + BM25, fused, dated, diversified.
 
 `HybridRetriever` takes the top chunks from each side, fuses them with reciprocal rank fusion,
-reweights them by publication date (see `bot.fusion`), keeps only chunks of committed document
-versions (`committed`), and takes them best-first with at most `per_doc` chunks per article.
+reweights them by publication date (see `bot.answer.fusion`), keeps only chunks of committed
+document versions (`committed`), and takes them best-first with at most `per_doc` chunks per
+article.
 Each returned passage's `score` is its relevance, not its rank: the share of the question's key
 terms (weighted by rarity) that the passage and its title contain. The refusal threshold reads it.
 """
@@ -19,13 +20,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from bot.fusion import DatePolicy, date_factor, is_time_relative, parse_date
-from bot.fusion import reciprocal_rank_fusion as rrf
-from bot.models import Passage
-from bot.text import key_terms, key_terms_many
-from ingest.errors import StoreUnavailable
-from ingest.lexical import LexicalIndex
-from ingest.store import DocRecord, Store
+from bot.answer.fusion import DatePolicy, date_factor, is_time_relative, parse_date
+from bot.answer.fusion import reciprocal_rank_fusion as rrf
+from bot.answer.models import Passage
+from bot.answer.text import key_terms, key_terms_many
+from ingest.index.errors import StoreUnavailable
+from ingest.index.lexical import LexicalIndex
+from ingest.index.store import DocRecord, Store
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -222,7 +223,7 @@ class HybridRetriever(DenseRetriever):
 
 def build_retriever(settings: Settings, store: Store, embedder: QueryEmbedder) -> HybridRetriever:
     """The retriever the settings describe, with the BM25 index saved beside the store."""
-    from ingest.lexical import load_lexical_index
+    from ingest.index.lexical import load_lexical_index
 
     config = RetrievalConfig(
         mode=settings.retrieval,

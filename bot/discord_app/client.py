@@ -20,10 +20,11 @@ import discord
 from discord import app_commands
 
 from bot.app import Citebot
-from bot.discord_delivery import NO_MENTIONS, reply_privately
-from bot.discord_handler import QuestionHandler
-from bot.feedback import FeedbackButton, FeedbackStore, feedback_path
-from bot.rendering import neutralise, render_notice
+from bot.discord_app.buttons import FeedbackButton
+from bot.discord_app.delivery import NO_MENTIONS, reply_privately
+from bot.discord_app.handler import QuestionHandler
+from bot.discord_app.rendering import neutralise, render_notice
+from bot.feedback import FeedbackStore, feedback_path
 
 log = logging.getLogger(__name__)
 

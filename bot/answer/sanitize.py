@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from bot.models import Passage
+from bot.answer.models import Passage
 
 ZERO_WIDTH_SPACE = "\u200b"
 LINK_REMOVED = "(link removed)"

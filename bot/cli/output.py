@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from bot.models import Answer
+    from bot.answer.models import Answer
+    from ingest.index.settings import IngestSettings
     from ingest.pipeline import IngestSummary
-    from ingest.settings import IngestSettings
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import STOPWORDS, content_terms
+from bot.answer.text import STOPWORDS, content_terms
 
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast)\b|"

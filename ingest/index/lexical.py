@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ingest.settings import IngestSettings
-from ingest.store import Store
+from ingest.index.settings import IngestSettings
+from ingest.index.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,8 @@ def discord_command(
     import discord
 
     from bot.app import build_citebot
-    from bot.cli import fail, load_settings, user_errors
-    from bot.discord_app import DiscordApp
+    from bot.cli.main import fail, load_settings, user_errors
+    from bot.discord_app.client import DiscordApp
     from bot.feedback import FeedbackStore, feedback_path
 
     logging.getLogger("bot").setLevel(logging.INFO)  # the start-up report is always shown
@@ -67,7 +67,7 @@ def feedback_command(
     ],
 ) -> None:
     """Export the 👍/👎 votes people gave in Discord."""
-    from bot.cli import fail, load_settings, user_errors
+    from bot.cli.main import fail, load_settings, user_errors
     from bot.feedback import FeedbackStore, feedback_path
 
     with user_errors():

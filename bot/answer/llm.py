@@ -29,8 +29,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from bot import prompts
-from bot.models import Passage
+from bot.answer import prompts
+from bot.answer.models import Passage
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -8,8 +8,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.errors import IngestLocked
-from ingest.settings import IngestSettings
+from ingest.index.errors import IngestLocked
+from ingest.index.settings import IngestSettings
 
 
 def lock_path(settings: IngestSettings) -> Path:
