@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from bot.answer.answerability import answerability_model
 from bot.answer.answering import AnswerConfig, Answerer
 from bot.answer.llm import LLMPolicy
 from bot.answer.retrieval import build_retriever
@@ -64,6 +65,7 @@ def build_citebot(
             min_support=settings.min_support,
             max_sentences=settings.max_answer_sentences,
             llm_policy=LLMPolicy.from_settings(settings),
+            model=answerability_model(settings.min_answerability),
         ),
         count_documents=store.count_documents,
     )

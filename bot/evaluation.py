@@ -41,6 +41,7 @@ class EvalQuestion:
     evidence: tuple[str, ...] = ()
     kind: str = ""  # "factoid", "null" or "" when the file does not say
     as_of: str = ""
+    history: tuple[str, ...] = ()  # earlier questions of the same conversation, oldest first
 
     @property
     def is_null(self) -> bool:
@@ -92,6 +93,7 @@ def _parse(row: Any, number: int) -> EvalQuestion:
         evidence=tuple(str(e) for e in row.get("evidence") or ()),
         kind=str(row.get("type") or ""),
         as_of=str(meta.get("question_date") or row.get("as_of") or ""),
+        history=tuple(str(h) for h in row.get("history") or ()),
     )
 
 

@@ -20,7 +20,13 @@ class Settings(IngestSettings):
     llm_deadline: float = Field(60.0, gt=0, validation_alias=env("CITEBOT_LLM_DEADLINE"))
 
     top_k: int = Field(5, ge=1, le=20, validation_alias=env("CITEBOT_TOP_K"))
-    min_relevance: float = Field(0.45, ge=-1, le=1, validation_alias=env("CITEBOT_MIN_RELEVANCE"))
+    # None: the fitted answerability model's own thresholds (bot/answer/data/answerability.json)
+    min_relevance: float | None = Field(
+        None, ge=-1, le=1, validation_alias=env("CITEBOT_MIN_RELEVANCE")
+    )
+    min_answerability: float | None = Field(
+        None, ge=0, le=1, validation_alias=env("CITEBOT_MIN_ANSWERABILITY")
+    )
     max_answer_sentences: int = Field(
         2, ge=1, le=6, validation_alias=env("CITEBOT_ANSWER_SENTENCES")
     )
@@ -49,7 +55,9 @@ class Settings(IngestSettings):
     sharded: bool = Field(False, validation_alias=env("CITEBOT_SHARDED"))
     feedback_db: Path | None = Field(None, validation_alias=env("CITEBOT_FEEDBACK_DB"))
 
-    @field_validator("discord_token", "feedback_db", mode="before")
+    @field_validator(
+        "discord_token", "feedback_db", "min_relevance", "min_answerability", mode="before"
+    )
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

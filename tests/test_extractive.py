@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.answer_types import answer_type
+from bot.answer.answer_types import answer_kind
 from bot.answer.citations import check_citations
 from bot.answer.extractive import compose, pick_sentences
 from bot.answer.models import Passage
@@ -26,7 +26,10 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
     ("question", "kind"),
     [
         ("How many people have been arrested?", "number"),
-        ("What percentage of adults disapprove?", "number"),
+        ("What percentage of adults disapprove?", "percent"),
+        ("How much will the partnership cost?", "money"),
+        ("Where will the new Micra be built?", "place"),
+        ("Which country will host the summit?", "place"),
         ("When will the boosters be available?", "date"),
         ("Who will Macron face in the runoff?", "name"),
         ("Which automaker is buying back its SUVs?", "name"),
@@ -34,8 +37,8 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
         ("Which menu item did KFC roll out?", "thing"),
     ],
 )
-def test_answer_type(question: str, kind: str) -> None:
-    assert answer_type(question) == kind
+def test_answer_kind(question: str, kind: str) -> None:
+    assert answer_kind(question) == kind
 
 
 def test_picks_the_sentence_that_names_the_answer(embedder: LocalEmbedder) -> None:

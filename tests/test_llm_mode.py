@@ -43,3 +43,32 @@ def test_model_says_it_does_not_know(llm_settings: Settings, openai_wire: OpenAI
 
     assert answer.refused
     assert answer.citations == []
+
+
+def test_a_paraphrased_question_reaches_the_model(
+    llm_settings: Settings, openai_wire: OpenAIWire
+) -> None:
+    # "goal" is not a word of the article (it says "targets"); the model still gets to decide.
+    openai_wire.reply(
+        "Honda's goal is 100 percent electric and fuel cell vehicle sales by 2040 [1]."
+    )
+    citebot = build_citebot(llm_settings, http_client=openai_wire.client())
+
+    answer = citebot.answerer.answer("what's honda's goal for 2040?")
+
+    assert len(openai_wire.requests) == 1
+    assert (
+        "what's honda's goal for 2040?" in openai_wire.requests[0]["json"]["messages"][1]["content"]
+    )
+    assert answer.mode == "llm" and not answer.refused
+
+
+def test_an_off_topic_question_is_refused_without_asking_the_model(
+    llm_settings: Settings, openai_wire: OpenAIWire
+) -> None:
+    citebot = build_citebot(llm_settings, http_client=openai_wire.client())
+
+    answer = citebot.answerer.answer("Who won the 2018 World Cup?")
+
+    assert answer.refused
+    assert openai_wire.requests == []

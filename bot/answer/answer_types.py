@@ -1,84 +1,156 @@
-"""What kind of thing a question asks for, and whether a sentence offers one.
+"""What kind of answer a question asks for, and whether a sentence offers one.
 
-Coarse on purpose: "number" (how many, what percentage), "date" (when, how soon), "name" (who,
-where, or which/what + a noun for people, organisations and places) and "thing" for the rest.
-A sentence offers an answer when it holds something of that kind the question does not already
-contain: the question restated is not an answer.
+Kinds: "money" (how much does it cost), "percent", "number" (how many, how old), "date" (when),
+"place" (where, which city), "name" (who, which company: a person or organisation) and "thing"
+for the rest. A sentence offers an answer when it holds something of that kind that the question
+does not already contain: the question restated is not an answer. Rules, not a NER model: spaCy's
+small English pipeline would cost ~1 s to load and several ms per candidate sentence on the
+per-question path (see the natural-phrasing note), and news text marks names by capitals.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.answer.text import STOPWORDS, content_terms
+from ingest.index.language.tokens import QUESTION_WORDS, key_stems, terms
 
-_NUMBER_Q = re.compile(
-    r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast)\b|"
-    r"\bwhat (?:percentage|percent|number|share|amount|price|age|fraction)\b|\bamount\b"
+_MONEY_Q = re.compile(
+    r"\bhow much\b.*\b(?:cost|costs|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|"
+    r"budget|fund|funding|money|dollars|salary|sold|sell|charge|charged|earn|earned|owe|award|"
+    r"deal|bid|offer|loan|settlement)\b|\bwhat (?:price|amount|sum)\b|\bhow much money\b"
 )
-_DATE_Q = re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow soon\b")
-_NAME_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhere\b")
+_PERCENT_Q = re.compile(
+    r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b"
+)
+_NUMBER_Q = re.compile(
+    r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast|deep|heavy|often)\b|"
+    r"\bwhat (?:number|age|size|speed|magnitude|score|rank)\b|\bamount\b"
+)
+_DATE_Q = re.compile(
+    r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow soon\b|\bwhich (?:year|day|month)\b"
+)
+_PLACE_Q = re.compile(r"\bwhere\b")
+_NAME_Q = re.compile(r"\bwho(?:m|se)?\b")
 _WHICH = re.compile(r"\b(?:which|what)\b((?:\s+[\w’'-]+){1,4})")
+PLACE_HEADS = frozenset(
+    """country nation state city town county province region park island river continent
+    place location site port capital village area airport stadium venue""".split()  # noqa: SIM905
+)
 NAME_HEADS = frozenset(
     """person man woman individual official president politician leader lawmaker senator member
     billionaire celebrity star singer actor actress rapper musician golfer player athlete
     quarterback coach director visionary comedian author journalist judge company firm brand
     business retailer automaker carmaker airline newspaper network broadcaster studio team
-    club league school university college country nation state city town county province
-    region park island river continent agency organization organisation group party band
-    bank""".split()  # noqa: SIM905
+    club league school university college agency organization organisation group party band
+    bank manufacturer maker partner rival outlet channel show film movie book song album app
+    ceo founder chief minister governor mayor king queen prince princess pope justice
+    candidate winner champion""".split()  # noqa: SIM905
 )
 
-NUMBER = re.compile(
-    r"\$?\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-    r"thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozen|half)\b",
+_DIGITS = r"\d[\d,.]*\d|\d"
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|hundreds|thousand|thousands|million|"
+    r"millions|billion|billions|trillion|dozen|dozens|half"
+)
+NUMBER = re.compile(rf"(?:{_DIGITS})|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+MONEY = re.compile(
+    rf"[$€£¥]\s?(?:{_DIGITS})|(?:{_DIGITS})\s?(?:[mb]n\b)|\b(?:{_DIGITS}|{_NUMBER_WORDS})"
+    r"(?:\s+(?:million|billion|trillion))?\s+(?:dollars|euros|pounds|yen|yuan|rupees|won|cents)\b",
     re.IGNORECASE,
+)
+PERCENT = re.compile(
+    rf"(?:{_DIGITS})\s?%|\b(?:{_DIGITS}|{_NUMBER_WORDS})\s+(?:percent|per cent)\b", re.IGNORECASE
+)
+_MONTHS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
 )
 DATE = re.compile(
-    r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
-    r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|"
-    r"tomorrow|yesterday|next|soon|week|weeks|month|months|days)\b",
-    re.IGNORECASE,
+    rf"\b(?:19|20)\d\d\b|\b(?:{_MONTHS})(?:\s+\d{{1,2}})?|\b(?:Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday|today|tomorrow|yesterday|tonight)\b|"
+    r"\b(?:next|last|this|later this|early|late|mid)[- ](?:week|month|year|spring|summer|fall|"
+    r"autumn|winter)\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
 )
-_CAPITALISED = re.compile(r"\b[A-Z][\w’'&.-]*")
+_NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of|de|von|van|the|and|&)?\s*[A-Z][\w’'&.-]*)*")
+_PLACE = re.compile(
+    r"\b(?:in|at|from|near|to|across|outside|inside|into|toward|towards|off)\s+"
+    r"(?:the\s+)?(?:(?:[a-z]+ern|north|south|east|west|central|coastal|rural|downtown)\s+)?"
+    r"([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)"
+)
 _NOT_NAMES = frozenset(
     """The A An In On At But And Or It He She They We This That These Those His Her Their Its
-    If As For When While After Before By From With Of To""".split()  # noqa: SIM905
+    If As For When While After Before By From With Of To I You Our Your There Here What Who
+    Why How Where Which Mr Mrs Ms Dr""".split()  # noqa: SIM905
 )
 
 
-def answer_type(question: str) -> str:
-    """ "number", "date", "name" or "thing"."""
+def answer_kind(question: str) -> str:
+    """The kind of answer `question` wants (see the module docstring)."""
     q = question.lower()
+    if _MONEY_Q.search(q):
+        return "money"
+    if _PERCENT_Q.search(q):
+        return "percent"
     if _NUMBER_Q.search(q):
         return "number"
     if _DATE_Q.search(q):
         return "date"
+    if _PLACE_Q.search(q):
+        return "place"
     if _NAME_Q.search(q):
         return "name"
     for match in _WHICH.finditer(q):
         for raw in match.group(1).split():
-            word = raw.strip("’'").removesuffix("’s").removesuffix("'s")
-            if word in NAME_HEADS or word.removesuffix("s") in NAME_HEADS:
+            word = raw.strip("’'?").removesuffix("’s").removesuffix("'s")
+            singular = word.removesuffix("s")
+            if word in PLACE_HEADS or singular in PLACE_HEADS:
+                return "place"
+            if word in NAME_HEADS or singular in NAME_HEADS:
                 return "name"
     return "thing"
 
 
-def novelty(kind: str, sentence: str, question_terms: set[str], question_lower: str) -> float:
-    """0..1: how much the sentence offers an answer of `kind` not already in the question."""
+def _new(found: list[str], question_lower: str) -> bool:
+    return any(f.lower().strip(" .,") not in question_lower for f in found)
+
+
+def _names(sentence: str, question_stems: set[str]) -> list[str]:
+    out = []
+    for match in _NAME.finditer(sentence):
+        words = [w for w in match.group(0).split() if w.strip(".’'") not in _NOT_NAMES]
+        stems = {s for w in words for s in terms(w)}
+        if (
+            words
+            and not stems <= question_stems
+            and not all(w.lower() in QUESTION_WORDS for w in words)
+        ):
+            out.append(" ".join(words))
+    return out
+
+
+def offers(kind: str, sentence: str, question: str) -> float:
+    """0..1: how much `sentence` offers an answer of `kind` that `question` does not contain."""
+    lowered = question.lower()
+    question_stems = key_stems(question)
+    if kind == "money":
+        if _new(MONEY.findall(sentence), lowered):
+            return 1.0
+        return 0.3 if _new(NUMBER.findall(sentence), lowered) else 0.0
+    if kind == "percent":
+        if _new(PERCENT.findall(sentence), lowered):
+            return 1.0
+        return 0.3 if _new(NUMBER.findall(sentence), lowered) else 0.0
     if kind == "number":
-        found = [n for n in NUMBER.findall(sentence) if n.lower() not in question_lower]
-    elif kind == "date":
-        found = [d for d in DATE.findall(sentence) if d.lower() not in question_lower]
-    elif kind == "name":
-        found = [
-            w
-            for w in _CAPITALISED.findall(sentence)
-            if w not in _NOT_NAMES
-            and w.lower().strip("’'s.") not in question_lower
-            and w.lower() not in STOPWORDS
-        ]
-    else:
-        new = content_terms(sentence) - question_terms
-        return min(len(new), 4) / 4
-    return 1.0 if found else 0.0
+        return 1.0 if _new(NUMBER.findall(sentence), lowered) else 0.0
+    if kind == "date":
+        return 1.0 if _new(DATE.findall(sentence), lowered) else 0.0
+    if kind == "place":
+        places = [m.group(1) for m in _PLACE.finditer(sentence)]
+        if any(set(terms(p)) - question_stems for p in places):
+            return 1.0
+        return 0.5 if _names(sentence, question_stems) else 0.0
+    if kind == "name":
+        return 1.0 if _names(sentence, question_stems) else 0.0
+    new = set(terms(sentence)) - question_stems
+    return min(len(new), 4) / 4

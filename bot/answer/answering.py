@@ -12,8 +12,9 @@ from typing import Any, Protocol
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answer import prompts
+from bot.answer.answerability import Model, Rarity, default_model, passage_stems, prepare
 from bot.answer.citations import MARKER, check_citations
-from bot.answer.extractive import SentenceEmbedder, compose, pick_sentences
+from bot.answer.extractive import SentenceEmbedder, answer_sentences, compose
 from bot.answer.llm import (
     LLMError,
     LLMPolicy,
@@ -27,6 +28,7 @@ from bot.answer.models import Answer, Passage
 from bot.answer.retrieval import Query
 from bot.answer.sanitize import sanitize_answer
 from bot.answer.sentences import split_sentences
+from ingest.index.language.followups import resolve_followup
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +46,21 @@ class Retriever(Protocol):
         """The top `k` passages."""
         ...
 
+    def rarity(self) -> Rarity:
+        """How informative a word is in this index (0..1)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerConfig:
     """Knobs for answering (from settings)."""
 
     top_k: int = 5
-    min_relevance: float = 0.3
+    min_relevance: float | None = None  # on-topic threshold; None: the fitted model's
     min_support: float = 0.0
     max_sentences: int = 2
     llm_policy: LLMPolicy = field(default_factory=LLMPolicy)
+    model: Model = field(default_factory=default_model)
 
 
 class Answerer:
@@ -89,9 +96,19 @@ class Answerer:
         """Top passages for the question."""
         return self.retriever.retrieve(Query(question, as_of), self.config.top_k)
 
-    def relevant(self, passages: Sequence[Passage]) -> bool:
-        """True when the most relevant passage clears the refusal threshold."""
-        return bool(passages) and max(p.score for p in passages) >= self.config.min_relevance
+    def topicality(self, question: str, passages: Sequence[Passage]) -> float:
+        """How on-topic the best passage is: weighted share of key terms it and its title hold."""
+        prepared = prepare(question, self.retriever.rarity())
+        return max(
+            (prepared.coverage(passage_stems(p.text, p.title)) for p in passages), default=0.0
+        )
+
+    def relevant(self, question: str, passages: Sequence[Passage]) -> bool:
+        """True when some passage is on-topic enough to look for an answer in it."""
+        threshold = self.config.min_relevance
+        if threshold is None:
+            threshold = self.config.model.topic_threshold
+        return bool(passages) and self.topicality(question, passages) >= threshold
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -100,7 +117,7 @@ class Answerer:
         started = time.perf_counter()
         passages = self.retrieve(question, as_of)
         retrieved_at = time.perf_counter()
-        if not self.relevant(passages):
+        if not self.relevant(question, passages):
             answer = self.refusal(question, passages, as_of)
         elif self.llm is not None:
             try:
@@ -122,7 +139,7 @@ class Answerer:
         started = time.perf_counter()
         passages = await asyncio.to_thread(self.retrieve, question, as_of)
         retrieved_at = time.perf_counter()
-        if not self.relevant(passages):
+        if not await asyncio.to_thread(self.relevant, question, passages):
             # The refusal counts the index's documents: a store call, so off the loop too.
             answer = await asyncio.to_thread(self.refusal, question, passages, as_of)
         elif self.llm is not None:
@@ -152,7 +169,7 @@ class Answerer:
                 return condense_question(self.llm, question, history, self.config.llm_policy)
             except LLMError as exc:
                 log.warning("follow-up rewrite failed, joining instead: %s", exc)
-        return f"{history[-1][0]} {question}"
+        return resolve_followup(question, [asked for asked, _ in history])
 
     # -- building answers ----------------------------------------------------------------------
 
@@ -172,15 +189,18 @@ class Answerer:
         self, question: str, passages: list[Passage], as_of: str, *, fallback: bool = False
     ) -> Answer:
         """Quote the best sentences, with citations."""
-        picks = pick_sentences(
+        picks, best = answer_sentences(
             question,
             passages,
             self.embedder,
             max_sentences=self.config.max_sentences,
-            term_weight=getattr(self.retriever, "term_weight", None),
+            rarity=self.retriever.rarity(),
+            model=self.config.model,
         )
         if not picks or picks[0].coverage < self.config.min_support:
-            return self.refusal(question, passages, as_of)
+            refused = self.refusal(question, passages, as_of)
+            refused.answerability = best
+            return refused
         checked = check_citations(compose(picks), passages)
         if not checked.citations:
             return self.refusal(question, passages, as_of)
@@ -196,6 +216,7 @@ class Answerer:
             notice=FALLBACK_NOTICE if fallback else "",
             searched=self.documents(),
             as_of=as_of,
+            answerability=best,
         )
 
     def from_llm(self, question: str, raw: str, passages: list[Passage], as_of: str) -> Answer:

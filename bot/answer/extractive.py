@@ -1,31 +1,41 @@
 """The offline answerer: quote the sentences of the retrieved passages that answer the question.
 
-Each candidate sentence is scored on what tends to mark an answer in news text:
-- key-term coverage: the share of the question's BM25 tokens it contains, weighted by rarity (IDF
-  from the BM25 index), so "Activision" counts for more than "company";
-- answer type: a "who/which company" question wants a name the question does not already
-  contain, "how many" a new number, "when" a date, anything else some new content;
-- its passage's retrieval rank, and whether it is the article's lede (news puts the answer first);
-- embedding similarity to the question, for the few best candidates only (it is the costly part).
+Every quotable sentence of the passages is a candidate. A cheap first pass (key-term coverage,
+answer type, passage rank, lede) keeps the best few; those get the full answerability features
+(see `bot.answer.answerability`, including the embedder's similarity to the question, the costly
+part) and the fitted model's probability of answering. The best one is quoted if that probability
+reaches the model's threshold; a second sentence joins it when it is likely enough too and brings
+a key term of the question that the first lacks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from bot.answer.answer_types import answer_type, novelty
+from bot.answer.answer_types import offers
+from bot.answer.answerability import (
+    Model,
+    Question,
+    Rarity,
+    cosine_to_first,
+    default_model,
+    features_row,
+    passage_stems,
+    prepare,
+)
 from bot.answer.models import Passage
 from bot.answer.sentences import split_sentences
-from bot.answer.text import content_terms
-from ingest.index.lexical import terms
+from ingest.index.language.tokens import terms
 
 MIN_CHARS = 25
 MAX_CHARS = 600
+SHORTLIST = 8  # candidates that get an embedding and the full model
+SECOND = 0.5  # a second sentence needs at least this share of the first's probability
 
 
 class SentenceEmbedder(Protocol):
@@ -37,63 +47,85 @@ class SentenceEmbedder(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Weights:
-    """How the sentence features combine (chosen on the dev set; see the eval note)."""
-
-    coverage: float = 1.0
-    answer_type: float = 0.5
-    passage_rank: float = 0.6
-    doc_rank: float = 0.0
-    lede: float = 0.3
-    similarity: float = 0.0
-    rerank: int = 6  # how many top candidates get an embedding (when similarity > 0)
-    second: float = 0.0  # a second sentence must score at least this share of the first's
-
-
-@dataclass(frozen=True, slots=True)
 class Pick:
     """A chosen sentence and the passage it came from."""
 
     text: str
     passage_index: int
-    score: float
+    score: float  # the model's probability that it answers the question
     coverage: float = 0.0  # weighted share of the question's key terms the sentence holds
 
 
 @dataclass(slots=True)
-class _Candidate:
+class Candidate:
+    """A quotable sentence with its features and score."""
+
     text: str
     passage_index: int
     lede: bool
-    doc_index: int = 0
-    coverage: float = 0.0
+    stems: frozenset[str] = frozenset()
+    features: tuple[float, ...] = ()
     score: float = 0.0
-    found: frozenset[str] = frozenset()  # its `terms` tokens
 
 
-def candidates(passages: list[Passage]) -> list[_Candidate]:
+def candidates(passages: list[Passage]) -> list[Candidate]:
     """Every quotable sentence of the passages (not too short, not too long)."""
-    out: list[_Candidate] = []
+    out: list[Candidate] = []
     seen: set[str] = set()
-    documents = list(dict.fromkeys(p.doc_id for p in passages))
     for index, passage in enumerate(passages):
         first = True
         for sentence in split_sentences(passage.text):
             text = sentence.text
-            if not MIN_CHARS <= len(text) <= MAX_CHARS:
-                continue
-            if text not in seen:  # overlapping chunks repeat sentences
-                seen.add(text)
-                out.append(
-                    _Candidate(
-                        text,
-                        index,
-                        lede=first and passage.start == 0,
-                        doc_index=documents.index(passage.doc_id),
-                    )
-                )
+            if MIN_CHARS <= len(text) <= MAX_CHARS and text not in seen:
+                seen.add(text)  # overlapping chunks repeat sentences
+                out.append(Candidate(text, index, lede=first and passage.start == 0))
             first = False
     return out
+
+
+def shortlist(
+    question: Question, passages: list[Passage], embedder: SentenceEmbedder | None
+) -> list[Candidate]:
+    """The best candidates by a cheap first pass, with full features (score not yet set)."""
+    pool = candidates(passages)
+    if not pool:
+        return []
+    offered = {i: passage_stems(p.text, p.title) for i, p in enumerate(passages)}
+    for candidate in pool:
+        candidate.stems = frozenset(terms(candidate.text))
+        candidate.score = (
+            question.coverage(candidate.stems)
+            + 0.5 * offers(question.kind, candidate.text, question.text)
+            + 0.6 / (1 + candidate.passage_index)
+            + 0.3 * candidate.lede
+        )
+    pool.sort(key=lambda c: c.score, reverse=True)
+    top = pool[:SHORTLIST]
+    similarities = [0.0] * len(top)
+    if embedder is not None:
+        similarities = cosine_to_first(embedder.embed([question.text] + [c.text for c in top]))
+    for candidate, similarity in zip(top, similarities, strict=True):
+        candidate.features = tuple(
+            features_row(
+                question,
+                candidate.text,
+                candidate.stems,
+                offered[candidate.passage_index],
+                rank=candidate.passage_index,
+                lede=candidate.lede,
+                similarity=similarity,
+            )
+        )
+    return top
+
+
+def score(top: list[Candidate], model: Model) -> list[Candidate]:
+    """Set each candidate's probability under `model`; best first."""
+    if top:
+        probabilities = model.probability(np.asarray([c.features for c in top]))
+        for candidate, p in zip(top, probabilities, strict=True):
+            candidate.score = float(p)
+    return sorted(top, key=lambda c: c.score, reverse=True)
 
 
 def pick_sentences(
@@ -103,65 +135,61 @@ def pick_sentences(
     *,
     max_sentences: int = 2,
     max_chars: int = 500,
-    term_weight: Callable[[str], float] | None = None,
-    weights: Weights | None = None,
+    rarity: Rarity | None = None,
+    model: Model | None = None,
 ) -> list[Pick]:
-    """Choose up to `max_sentences` sentences that best answer `question`, best first."""
-    w = weights or Weights()
-    pool = candidates(passages)
-    wanted = set(terms([question])[0])
-    if not pool:
-        return []
-    weight = term_weight or (lambda _term: 1.0)
-    term_weights = {t: weight(t) for t in wanted}
-    total = sum(term_weights.values()) or 1.0
-    kind = answer_type(question)
-    question_terms = content_terms(question)
-    lowered = question.lower()
-    for candidate, found in zip(pool, terms([c.text for c in pool]), strict=True):
-        candidate.found = frozenset(found)
-        candidate.coverage = sum(term_weights[t] for t in wanted & candidate.found) / total
-        candidate.score = (
-            w.coverage * candidate.coverage
-            + w.answer_type * novelty(kind, candidate.text, question_terms, lowered)
-            + w.passage_rank / (1 + candidate.passage_index)
-            + w.doc_rank / (1 + candidate.doc_index)
-            + w.lede * candidate.lede
-        )
-    pool.sort(key=lambda c: c.score, reverse=True)
-    if w.similarity and embedder is not None:
-        _rerank(question, pool[: w.rerank], embedder, w.similarity)
-        pool.sort(key=lambda c: c.score, reverse=True)
-    return _choose(pool, wanted, max_sentences, max_chars, w.second)
+    """Up to `max_sentences` sentences that answer `question`, best first (none: refuse)."""
+    picks, _best = answer_sentences(
+        question,
+        passages,
+        embedder,
+        max_sentences=max_sentences,
+        max_chars=max_chars,
+        rarity=rarity,
+        model=model,
+    )
+    return picks
 
 
-def _rerank(
-    question: str, top: list[_Candidate], embedder: SentenceEmbedder, weight: float
-) -> None:
-    vectors = embedder.embed([question] + [c.text for c in top])
-    for candidate, similarity in zip(top, vectors[1:] @ vectors[0], strict=True):
-        candidate.score += weight * float(similarity)
+def answer_sentences(
+    question: str,
+    passages: list[Passage],
+    embedder: SentenceEmbedder | None = None,
+    *,
+    max_sentences: int = 2,
+    max_chars: int = 500,
+    rarity: Rarity | None = None,
+    model: Model | None = None,
+) -> tuple[list[Pick], float]:
+    """The picks (none below the model's threshold) and the best sentence's probability."""
+    chosen_model = model or default_model()
+    prepared = prepare(question, rarity)
+    ranked = score(shortlist(prepared, passages, embedder), chosen_model)
+    best = ranked[0].score if ranked else 0.0
+    if not ranked or best < chosen_model.threshold:
+        return [], best
+    return choose(prepared, ranked, max_sentences, max_chars), best
 
 
-def _choose(
-    pool: list[_Candidate], wanted: set[str], max_sentences: int, max_chars: int, second: float
+def choose(
+    question: Question, ranked: list[Candidate], max_sentences: int, max_chars: int
 ) -> list[Pick]:
-    chosen = [pool[0]]
-    covered = set(pool[0].found)
-    for candidate in pool[1:]:
-        if len(chosen) >= max_sentences or candidate.score < second * pool[0].score:
+    """The best candidate and, when it adds an asked-for term, a second one."""
+    chosen = [ranked[0]]
+    covered = set(ranked[0].stems)
+    wanted = {t.stem for t in question.terms}
+    for candidate in ranked[1:]:
+        if len(chosen) >= max_sentences or candidate.score < SECOND * ranked[0].score:
             break
         if sum(len(c.text) for c in chosen) + len(candidate.text) > max_chars:
             continue
-        if content_terms(candidate.text) <= set().union(*(content_terms(c.text) for c in chosen)):
-            continue  # adds nothing new
-        if not (wanted & candidate.found) - covered:
+        if not (wanted & candidate.stems) - covered:
             # A further sentence must bring a key term of the question that the answer lacks;
             # otherwise it is filler ("a spokesperson declined to comment") next to the answer.
             continue
-        covered |= candidate.found
+        covered |= candidate.stems
         chosen.append(candidate)
-    return [Pick(c.text, c.passage_index, c.score, c.coverage) for c in chosen]
+    return [Pick(c.text, c.passage_index, c.score, question.coverage(c.stems)) for c in chosen]
 
 
 def compose(picks: list[Pick]) -> str:

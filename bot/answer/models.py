@@ -65,6 +65,7 @@ class Answer:
     notice: str = ""  # a short note for the user (e.g. why the fallback happened)
     searched: int = 0  # how many documents the index held when answering
     as_of: str = ""
+    answerability: float = 0.0  # extractive: the best sentence's probability of answering
 
     def searched_phrase(self) -> str:
         """What was searched, for refusals: "the 612 indexed articles"."""
@@ -82,6 +83,7 @@ class Answer:
             "fallback": self.fallback,
             "notice": self.notice,
             "as_of": self.as_of,
+            "answerability": round(self.answerability, 4),
             "citations": [c.to_dict() for c in self.citations],
             "retrieved": [
                 {"doc_id": p.doc_id, "chunk_id": p.chunk_id, "score": round(p.score, 6)}

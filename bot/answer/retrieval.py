@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
+from bot.answer.answerability import Rarity
 from bot.answer.fusion import DatePolicy, date_factor, is_time_relative, parse_date
 from bot.answer.fusion import reciprocal_rank_fusion as rrf
 from bot.answer.models import Passage
 from bot.answer.text import key_terms, key_terms_many
 from ingest.index.errors import StoreUnavailable
+from ingest.index.language.rarity import background_weight, blended_weight
 from ingest.index.lexical import LexicalIndex
 from ingest.index.store import DocRecord, Store
 
@@ -144,6 +146,14 @@ class HybridRetriever(DenseRetriever):
         """Rarity (IDF) of a `key_terms` token in the index; 1.0 without a BM25 index."""
         index = self._lexical if self._lexical is not None else self.lexical_index()
         return index.term_weight(term) if index is not None else 1.0
+
+    def rarity(self) -> Rarity:
+        """How informative a question word is here: the index's IDF blended with background."""
+        index = self._lexical if self._lexical is not None else self.lexical_index()
+        if index is None:
+            return lambda word, _stem: background_weight(word)
+        size = len(index.chunk_ids)
+        return lambda word, stem: blended_weight(word, stem, idf=index.term_weight, documents=size)
 
     def retrieve(self, query: Query, k: int) -> list[Passage]:
         """The top `k` passages, at most `per_doc` per document, best first."""

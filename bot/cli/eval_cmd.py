@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bot.answer.models import Answer
     from bot.evaluation import EvalQuestion, Outcome, Scorecard
 
-FRONTIER = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+FRONTIER = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 
 
 def register(app: typer.Typer) -> None:
@@ -66,6 +66,7 @@ def evaluate(
             per_doc=per_doc,
             date_ranking=False if no_dates else None,
             min_relevance=-1.0 if frontier else min_relevance,
+            min_answerability=0.0 if frontier else None,
         )
         answerer = build_citebot(settings).answerer
         try:
@@ -109,7 +110,7 @@ def _run(answerer: Answerer, items: list[EvalQuestion], handle: Any) -> list[Out
     ) as progress:
         task = progress.add_task("questions", total=len(items))
         for item in items:
-            answer = answerer.answer(item.question, as_of=item.as_of)
+            answer = answerer.answer(asked(answerer, item), as_of=item.as_of)
             outcome = outcome_of(item, answer, answerer)
             record = {**answer.to_dict(), "id": item.id}
             if item.answerable or item.is_null:
@@ -118,6 +119,13 @@ def _run(answerer: Answerer, items: list[EvalQuestion], handle: Any) -> list[Out
             outcomes.append(outcome)
             progress.advance(task)
     return outcomes
+
+
+def asked(answerer: Answerer, item: EvalQuestion) -> str:
+    """The question as the pipeline sees it: a follow-up resolved against its conversation."""
+    if not item.history:
+        return item.question
+    return answerer.standalone(item.question, [(turn, "") for turn in item.history])
 
 
 def outcome_of(item: EvalQuestion, answer: Answer, answerer: Answerer) -> Outcome:
@@ -140,7 +148,7 @@ def outcome_of(item: EvalQuestion, answer: Answer, answerer: Answerer) -> Outcom
         cited_quotes=[c.quote for c in answer.citations],
         retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
         total_ms=answer.timings_ms.get("total", 0.0),
-        relevance=max((p.score for p in answer.retrieved), default=0.0),
+        relevance=answer.answerability,
     )
 
 
@@ -191,7 +199,7 @@ def print_frontier(outcomes: list[Outcome]) -> None:
     from bot.cli.output import out
     from bot.evaluation import refusal_frontier
 
-    table = Table(title="Refusal frontier (min_relevance)", header_style="bold")
+    table = Table(title="Refusal frontier (min_answerability)", header_style="bold")
     for name in ("threshold", "null refusal", "false refusal"):
         table.add_column(name, justify="right")
     for threshold, null_rate, false_rate in refusal_frontier(outcomes, FRONTIER):

@@ -1,0 +1,57 @@
+"""`citebot fit`: fit the answerability model on labelled question sets, k-fold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.main import CollectionOpt, StoreOpt, fail, load_settings, user_errors
+
+
+def register(app: typer.Typer) -> None:
+    """Add `citebot fit` to the app."""
+    app.command("fit")(fit_command)
+
+
+def fit_command(
+    questions: Annotated[list[Path], typer.Argument(help="Labelled questions files (JSON Lines).")],
+    out: Annotated[Path, typer.Option("--out", help="Write the fitted model (JSON) here.")],
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = 5,
+    store: StoreOpt = None,
+    collection: CollectionOpt = None,
+) -> None:
+    """Fit answerability weights and thresholds; print the held-out (fold-averaged) numbers."""
+    from bot.app import build_citebot
+    from bot.cli.eval_cmd import asked
+    from bot.cli.output import out as console
+    from bot.evaluation import load_questions
+    from bot.fitting import collect, kfold, shipped
+
+    if folds < 2:
+        fail("--folds must be at least 2.")
+    with user_errors():
+        items = [item for path in questions for item in load_questions(path)]
+        answerer = build_citebot(load_settings(store=store, collection=collection)).answerer
+        cases = collect(answerer, items, asked)
+        if len(cases) < folds:
+            fail(f"only {len(cases)} labelled questions: too few for {folds} folds.")
+        averaged, per_fold = kfold(cases, folds)
+        model = shipped(cases, averaged, [p.name for p in questions])
+    for number, fold in enumerate(per_fold, start=1):
+        console.print(f"fold {number}: {_row(fold)}")
+    console.print(f"[bold]held-out average[/bold]: {_row(averaged)}")
+    console.print(f"weights: {dict(zip(model.meta['features'], model.weights, strict=True))}")
+    console.print(f"threshold {model.threshold:.3f}, topic threshold {model.topic_threshold:.3f}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out} ({exc.strerror or exc}).")
+
+
+def _row(score: object) -> str:
+    names = ("containment", "quote_precision", "null_refusal", "false_refusal")
+    return ", ".join(f"{n} {getattr(score, n):.3f}" for n in names)

@@ -1,0 +1,162 @@
+"""Fit the answerability model on labelled questions, k-fold, and report held-out numbers.
+
+Every question is retrieved once and its shortlisted candidate sentences keep their features
+and a label (does the sentence hold a gold answer). Each fold fits the logistic weights and the
+refusal threshold on the other folds and is scored on its own questions through the same
+`score` and `choose` the answerer uses; the reported numbers are the fold averages. The model
+that ships is then fitted on every question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.answer.answerability import (
+    FEATURES,
+    Model,
+    Question,
+    best_threshold,
+    logistic_fit,
+    passage_stems,
+    prepare,
+)
+from bot.answer.answering import Answerer
+from bot.answer.extractive import Candidate, choose, compose, score, shortlist
+from bot.evaluation import EvalQuestion, contains_answer
+
+FOLDS = 5
+TOPIC_MISS = 0.01  # the on-topic gate may wrongly refuse at most this share of answerable ones
+
+
+@dataclass(slots=True)
+class Case:
+    """One labelled question with its shortlisted candidates."""
+
+    item: EvalQuestion
+    question: Question
+    candidates: list[Candidate]
+    labels: list[bool]
+    topicality: float
+
+
+@dataclass(frozen=True, slots=True)
+class FoldScore:
+    """Held-out numbers of one fold (or their average)."""
+
+    containment: float
+    quote_precision: float
+    null_refusal: float
+    false_refusal: float
+
+
+def collect(answerer: Answerer, items: Sequence[EvalQuestion], ask: object) -> list[Case]:
+    """Retrieve every labelled question once and keep its candidates with features and labels."""
+    cases = []
+    resolve = ask if callable(ask) else None
+    for item in items:
+        if not (item.answerable or item.is_null):
+            continue
+        text = resolve(answerer, item) if resolve is not None else item.question
+        passages = answerer.retrieve(text, item.as_of)
+        question = prepare(text, answerer.retriever.rarity())
+        top = shortlist(question, passages, answerer.embedder)
+        labels = [item.answerable and contains_answer(c.text, item.answers) for c in top]
+        topical = max(
+            (question.coverage(passage_stems(p.text, p.title)) for p in passages), default=0.0
+        )
+        cases.append(Case(item, question, top, labels, topical))
+    return cases
+
+
+def fit(cases: Sequence[Case], *, max_sentences: int = 2) -> Model:
+    """Logistic weights and thresholds fitted on `cases`."""
+    rows = [c.features for case in cases for c in case.candidates]
+    labels = [float(y) for case in cases for y in case.labels]
+    if not rows:
+        raise ValueError("no candidates to fit on")
+    w = logistic_fit(np.asarray(rows), np.asarray(labels))
+    provisional = Model(tuple(float(v) for v in w[:-1]), float(w[-1]), 0.0, 0.0)
+    best, correct = [], []
+    for case in cases:
+        ranked = score(list(case.candidates), provisional)
+        best.append(ranked[0].score if ranked else 0.0)
+        correct.append(_correct(case, ranked, max_sentences))
+    answerable = [case.item.answerable for case in cases]
+    threshold = best_threshold(best, answerable, correct)
+    topical = sorted(case.topicality for case in cases if case.item.answerable)
+    topic = topical[int(len(topical) * TOPIC_MISS)] if topical else 0.0
+    return Model(provisional.weights, provisional.bias, threshold, topic)
+
+
+def _correct(case: Case, ranked: list[Candidate], max_sentences: int) -> bool:
+    if not ranked or not case.item.answerable:
+        return False
+    picks = choose(case.question, ranked, max_sentences, 500)
+    return contains_answer(compose(picks), case.item.answers)
+
+
+def evaluate(cases: Sequence[Case], model: Model, *, max_sentences: int = 2) -> FoldScore:
+    """Containment, quote precision and refusal rates of `model` on `cases`."""
+    contained, precise, answered, nulls_refused, false_refused = 0, 0, 0, 0, 0
+    answerable = [c for c in cases if c.item.answerable]
+    nulls = [c for c in cases if c.item.is_null]
+    for case in cases:
+        ranked = score([_copy(c) for c in case.candidates], model)
+        refuse = (
+            case.topicality < model.topic_threshold
+            or not ranked
+            or ranked[0].score < model.threshold
+        )
+        if case.item.is_null:
+            nulls_refused += refuse
+            continue
+        if refuse:
+            false_refused += 1
+            continue
+        picks = choose(case.question, ranked, max_sentences, 500)
+        answered += 1
+        contained += contains_answer(compose(picks), case.item.answers)
+        precise += all(contains_answer(p.text, case.item.answers) for p in picks[:1])
+    return FoldScore(
+        containment=contained / max(len(answerable), 1),
+        quote_precision=precise / max(answered, 1),
+        null_refusal=nulls_refused / max(len(nulls), 1),
+        false_refusal=false_refused / max(len(answerable), 1),
+    )
+
+
+def _copy(candidate: Candidate) -> Candidate:
+    return Candidate(
+        candidate.text, candidate.passage_index, candidate.lede, candidate.stems, candidate.features
+    )
+
+
+def kfold(cases: Sequence[Case], folds: int = FOLDS) -> tuple[FoldScore, list[FoldScore]]:
+    """Fold-averaged held-out numbers; folds are fixed by each question's position by id."""
+    ordered = sorted(cases, key=lambda c: c.item.id)
+    scores = []
+    for k in range(folds):
+        test = [c for i, c in enumerate(ordered) if i % folds == k]
+        train = [c for i, c in enumerate(ordered) if i % folds != k]
+        scores.append(evaluate(test, fit(train)))
+    mean = FoldScore(
+        *(float(np.mean([getattr(s, f) for s in scores])) for f in FoldScore.__slots__)
+    )
+    return mean, scores
+
+
+def shipped(cases: Sequence[Case], averaged: FoldScore, sources: list[str]) -> Model:
+    """The model fitted on every case, with its provenance and fold-averaged numbers."""
+    model = fit(cases)
+    meta = {
+        "fitted": dt.date.today().isoformat(),
+        "questions": len(cases),
+        "sources": sources,
+        "features": list(FEATURES),
+        "kfold": {f: round(getattr(averaged, f), 4) for f in FoldScore.__slots__},
+    }
+    return Model(model.weights, model.bias, model.threshold, model.topic_threshold, meta)

@@ -1,0 +1,1 @@
+"""The language layer every side shares: tokens, stems, stopwords, sentences, term rarity."""

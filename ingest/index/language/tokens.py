@@ -1,0 +1,94 @@
+"""Words, Snowball stems and stopwords: the one tokeniser for BM25, relevance and checks.
+
+`terms` produces exactly the tokens bm25s's own tokenizer gives (its word pattern and English
+stopword list, PyStemmer's Snowball stemmer), so the BM25 index, sentence scoring and the citation
+check all compare the same units. `key_terms` further drops question words and news boilerplate:
+the words that say what is asked, not what it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Question words and the vocabulary of news boilerplate: they say what is asked or that something
+# was reported, not what the question is about.
+QUESTION_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself no nor not now of off on once only
+    or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves said says say according new one two week weeks year years day
+    days month months time recently latest last this next first many much people percent
+    whats what's hey pls please anyone know tell does did so ok okay like actually really""".split()  # noqa: SIM905
+)
+
+
+@cache
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _bm25_stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball stem of one lower-case word."""
+    return str(_stemmer().stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of two or more characters (digits included)."""
+    return _TOKEN.findall(text.lower())
+
+
+def terms(text: str) -> list[str]:
+    """The index's tokens of `text`: words without stopwords, Snowball-stemmed."""
+    stop = _bm25_stopwords()
+    return [stem(w) for w in words(text) if w not in stop]
+
+
+def terms_many(texts: Iterable[str]) -> list[list[str]]:
+    """`terms` of each text."""
+    return [terms(t) for t in texts]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerm:
+    """A word of a question that says what it is about: its surface form and its stem."""
+
+    word: str
+    stem: str
+
+
+def key_terms(text: str) -> list[KeyTerm]:
+    """The question's content words (no question words or boilerplate), first occurrence each."""
+    seen: set[str] = set()
+    out: list[KeyTerm] = []
+    for word in words(text):
+        if word in QUESTION_WORDS or word in _bm25_stopwords():
+            continue
+        stemmed = stem(word)
+        if stemmed not in seen:
+            seen.add(stemmed)
+            out.append(KeyTerm(word, stemmed))
+    return out
+
+
+def key_stems(text: str) -> set[str]:
+    """The stems of `key_terms`."""
+    return {t.stem for t in key_terms(text)}

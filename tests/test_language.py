@@ -1,0 +1,70 @@
+"""The shared language layer: one tokeniser, real stems, rarity that works on a tiny index."""
+
+from __future__ import annotations
+
+import bm25s
+import pytest
+import Stemmer
+
+from ingest.index.language.followups import resolve_followup
+from ingest.index.language.rarity import background_weight, blended_weight
+from ingest.index.language.tokens import key_terms, stem, terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Honda's goal for 2040: 100 percent EVs? News of the U.S. talks",
+        "The Micra will be manufactured in northern France, TV Tokyo reported.",
+        "Prices rose 3.5% to $1,200 on Friday at 5 p.m.",
+    ],
+)
+def test_terms_are_the_bm25_index_tokens(text: str) -> None:
+    expected = bm25s.tokenize(
+        [text],
+        stopwords="en",
+        stemmer=Stemmer.Stemmer("english"),
+        return_ids=False,
+        show_progress=False,
+    )[0]
+    assert terms(text) == expected
+
+
+def test_snowball_keeps_news_apart_from_new() -> None:
+    assert stem("news") != stem("new")
+    assert stem("partnerships") == stem("partnership")
+
+
+def test_key_terms_drop_question_words_and_chat_filler() -> None:
+    assert [t.word for t in key_terms("hey whats honda's goal for 2040?")] == [
+        "honda",
+        "goal",
+        "2040",
+    ]
+
+
+def test_a_one_article_index_still_weighs_names_and_years_above_common_words() -> None:
+    # One document: every IDF is the same, so the background frequencies decide.
+    def idf(_stem: str) -> float:
+        return 0.29
+
+    def weight(word: str) -> float:
+        return blended_weight(word, stem(word), idf=idf, documents=1)
+
+    assert weight("honda") > weight("goal")
+    assert weight("2040") > weight("goal")
+    assert weight("micra") > weight("built")
+    assert background_weight("the") == 0.0
+
+
+def test_a_follow_up_that_refers_back_takes_the_previous_topic() -> None:
+    resolved = resolve_followup(
+        "and where will it be built?", ["when does the new electric Micra go on sale?"]
+    )
+    assert resolved.startswith("and where will it be built?")
+    assert "micra" in resolved
+
+
+def test_a_follow_up_with_its_own_topic_stands_alone() -> None:
+    question = "Who won the 2018 World Cup in Russia?"
+    assert resolve_followup(question, ["when does the new electric Micra go on sale?"]) == question
