@@ -16,7 +16,7 @@ from rich.table import Table
 
 from benchmarks.common import Context, Result, Skip, machine
 
-BENCHMARKS = ("embedding", "ingest", "retrieval", "question", "concurrency", "memory")
+BENCHMARKS = ("embedding", "ingest", "retrieval", "question", "concurrency", "memory", "language")
 
 
 def render(console: Console, result: Result) -> None:
