@@ -9,6 +9,7 @@ that ships is then fitted on every question.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answer.answerability import (
+    DECISION,
     FEATURES,
     Model,
     Question,
     best_threshold,
+    conditional_logit_fit,
     logistic_fit,
     passage_stems,
     prepare,
@@ -73,23 +76,31 @@ def collect(answerer: Answerer, items: Sequence[EvalQuestion], ask: object) -> l
 
 
 def fit(cases: Sequence[Case], *, max_sentences: int = 2) -> Model:
-    """Logistic weights and thresholds fitted on `cases`."""
-    rows = [c.features for case in cases for c in case.candidates]
-    labels = [float(y) for case in cases for y in case.labels]
-    if not rows:
-        raise ValueError("no candidates to fit on")
-    w = logistic_fit(np.asarray(rows), np.asarray(labels))
-    provisional = Model(tuple(float(v) for v in w[:-1]), float(w[-1]), 0.0, 0.0)
-    best, correct = [], []
+    """Ranking weights, decision weights and thresholds fitted on `cases`."""
+    groups = [
+        (np.asarray([c.features for c in case.candidates]), np.asarray(case.labels))
+        for case in cases
+        if case.candidates
+    ]
+    ranking = conditional_logit_fit(groups)
+    ranker = Model(tuple(float(v) for v in ranking), (0.0,) * len(DECISION), 0.0, 0.0, 0.0)
+    rows, labels, answerable, corrects = [], [], [], []
     for case in cases:
-        ranked = score(list(case.candidates), provisional)
-        best.append(ranked[0].score if ranked else 0.0)
-        correct.append(_correct(case, ranked, max_sentences))
-    answerable = [case.item.answerable for case in cases]
-    threshold = best_threshold(best, answerable, correct)
+        ranked, _ = score([dataclasses.replace(c) for c in case.candidates], ranker)
+        if not ranked:
+            continue
+        correct = _correct(case, ranked, max_sentences)
+        rows.append(ranker.decision_row([c.score for c in ranked], ranked[0].features))
+        labels.append(float(correct))
+        answerable.append(case.item.answerable)
+        corrects.append(correct)
+    w = logistic_fit(np.asarray(rows), np.asarray(labels))
+    model = Model(ranker.rank_weights, tuple(float(v) for v in w[:-1]), float(w[-1]), 0.0, 0.0)
+    probabilities = [model.probability(row) for row in rows]
+    threshold = best_threshold(probabilities, answerable, corrects)
     topical = sorted(case.topicality for case in cases if case.item.answerable)
     topic = topical[int(len(topical) * TOPIC_MISS)] if topical else 0.0
-    return Model(provisional.weights, provisional.bias, threshold, topic)
+    return dataclasses.replace(model, threshold=threshold, topic_threshold=topic)
 
 
 def _correct(case: Case, ranked: list[Candidate], max_sentences: int) -> bool:
@@ -105,12 +116,9 @@ def evaluate(cases: Sequence[Case], model: Model, *, max_sentences: int = 2) -> 
     answerable = [c for c in cases if c.item.answerable]
     nulls = [c for c in cases if c.item.is_null]
     for case in cases:
-        ranked = score([_copy(c) for c in case.candidates], model)
-        refuse = (
-            case.topicality < model.topic_threshold
-            or not ranked
-            or ranked[0].score < model.threshold
-        )
+        ranked, best = score([_copy(c) for c in case.candidates], model)
+        off_topic = case.topicality < model.topic_threshold
+        refuse = off_topic or not ranked or best < model.threshold
         if case.item.is_null:
             nulls_refused += refuse
             continue
@@ -130,9 +138,7 @@ def evaluate(cases: Sequence[Case], model: Model, *, max_sentences: int = 2) -> 
 
 
 def _copy(candidate: Candidate) -> Candidate:
-    return Candidate(
-        candidate.text, candidate.passage_index, candidate.lede, candidate.stems, candidate.features
-    )
+    return dataclasses.replace(candidate)
 
 
 def kfold(cases: Sequence[Case], folds: int = FOLDS) -> tuple[FoldScore, list[FoldScore]]:
@@ -152,11 +158,11 @@ def kfold(cases: Sequence[Case], folds: int = FOLDS) -> tuple[FoldScore, list[Fo
 def shipped(cases: Sequence[Case], averaged: FoldScore, sources: list[str]) -> Model:
     """The model fitted on every case, with its provenance and fold-averaged numbers."""
     model = fit(cases)
-    meta = {
+    meta: dict[str, object] = {
         "fitted": dt.date.today().isoformat(),
         "questions": len(cases),
         "sources": sources,
         "features": list(FEATURES),
         "kfold": {f: round(getattr(averaged, f), 4) for f in FoldScore.__slots__},
     }
-    return Model(model.weights, model.bias, model.threshold, model.topic_threshold, meta)
+    return dataclasses.replace(model, meta=meta)

@@ -6,6 +6,8 @@ import bm25s
 import pytest
 import Stemmer
 
+from bot.app import build_citebot
+from bot.settings import Settings
 from ingest.index.language.followups import resolve_followup
 from ingest.index.language.rarity import background_weight, blended_weight
 from ingest.index.language.tokens import key_terms, stem, terms
@@ -68,3 +70,12 @@ def test_a_follow_up_that_refers_back_takes_the_previous_topic() -> None:
 def test_a_follow_up_with_its_own_topic_stands_alone() -> None:
     question = "Who won the 2018 World Cup in Russia?"
     assert resolve_followup(question, ["when does the new electric Micra go on sale?"]) == question
+
+
+def test_a_question_in_another_language_is_told_so(seeded_settings: Settings) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+
+    answer = answerer.answer("Qui a gagné la Coupe du monde 2018 ?")
+
+    assert answer.refused and answer.unsupported_language
+    assert answer.refusal_text() == "I can only answer questions in English for now."

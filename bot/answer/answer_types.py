@@ -14,23 +14,33 @@ import re
 
 from ingest.index.language.tokens import QUESTION_WORDS, key_stems, terms
 
-_MONEY_Q = re.compile(
-    r"\bhow much\b.*\b(?:cost|costs|pay|paid|price|worth|spend|spent|raise|raised|fine|fined|"
-    r"budget|fund|funding|money|dollars|salary|sold|sell|charge|charged|earn|earned|owe|award|"
-    r"deal|bid|offer|loan|settlement)\b|\bwhat (?:price|amount|sum)\b|\bhow much money\b"
-)
 _PERCENT_Q = re.compile(
-    r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b"
+    r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b|"
+    r"\b(?:percentage|percent|vote share|share of the vote|approval rating)\b"
+)
+_MONEY_NOUNS = (
+    r"cost|costs|price|priced|pay|paid|payout|worth|valued|value|salary|fine|fined|fee|fees|"
+    r"bill|budget|jackpot|prize|revenue|profit|funding|fund|aid|donation|donated|raise|raised|"
+    r"spend|spent|sold|sell|charge|charged|earn|earned|owe|award|bid|loan|settlement|buyback|"
+    r"money|dollars|tax|wage|deal|offer|damages"
+)
+_MONEY_Q = re.compile(
+    rf"\bhow much\b.*\b(?:{_MONEY_NOUNS})\b|\b(?:{_MONEY_NOUNS})\b.*\bhow much\b|"
+    r"\bwhat (?:price|amount|sum)\b|\bhow much money\b|"
+    r"^(?!.*\b(?:who|whom|whose|when|where|which|why)\b).*\b(?:price|cost|worth|valued|salary|"
+    r"jackpot|payout|fine|fee|buyback|funding|aid)\b"
 )
 _NUMBER_Q = re.compile(
-    r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast|deep|heavy|often)\b|"
-    r"\bwhat (?:number|age|size|speed|magnitude|score|rank)\b|\bamount\b"
+    r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast|deep|heavy|often|strong|"
+    r"powerful|severe)\b|\bwhat (?:number|age|size|speed|magnitude|score|rank|height)\b|"
+    r"\b(?:death toll|toll|number of|magnitude|how\s+many|count|tally|final score)\b|\bamount\b"
 )
 _DATE_Q = re.compile(
-    r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bhow soon\b|\bwhich (?:year|day|month)\b"
+    r"\bwhen\b|\bwhat (?:year|yr|date|day|month|time)\b|\bhow soon\b|"
+    r"\b(?:which|what) (?:year|yr|day|month|date)\b|\bsince what\b|\b(?:date|yr)\s*\??$"
 )
 _PLACE_Q = re.compile(r"\bwhere\b")
-_NAME_Q = re.compile(r"\bwho(?:m|se)?\b")
+_NAME_Q = re.compile(r"\bwho(?:m|se|'s|’s)?\b|\b(?:name|called|named|nickname|title)\b")
 _WHICH = re.compile(r"\b(?:which|what)\b((?:\s+[\w’'-]+){1,4})")
 PLACE_HEADS = frozenset(
     """country nation state city town county province region park island river continent
@@ -72,6 +82,7 @@ DATE = re.compile(
     r"\b(?:next|last|this|later this|early|late|mid)[- ](?:week|month|year|spring|summer|fall|"
     r"autumn|winter)\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
 )
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of|de|von|van|the|and|&)?\s*[A-Z][\w’'&.-]*)*")
 _PLACE = re.compile(
     r"\b(?:in|at|from|near|to|across|outside|inside|into|toward|towards|off)\s+"
@@ -88,17 +99,17 @@ _NOT_NAMES = frozenset(
 def answer_kind(question: str) -> str:
     """The kind of answer `question` wants (see the module docstring)."""
     q = question.lower()
-    if _MONEY_Q.search(q):
-        return "money"
     if _PERCENT_Q.search(q):
         return "percent"
-    if _NUMBER_Q.search(q):
-        return "number"
+    if _MONEY_Q.search(q):
+        return "money"
     if _DATE_Q.search(q):
         return "date"
+    if _NUMBER_Q.search(q):
+        return "number"
     if _PLACE_Q.search(q):
         return "place"
-    if _NAME_Q.search(q):
+    if re.search(r"\bwho(?:m|se|'s|’s)?\b", q):
         return "name"
     for match in _WHICH.finditer(q):
         for raw in match.group(1).split():
@@ -108,6 +119,8 @@ def answer_kind(question: str) -> str:
                 return "place"
             if word in NAME_HEADS or singular in NAME_HEADS:
                 return "name"
+    if _NAME_Q.search(q):
+        return "name"
     return "thing"
 
 
@@ -141,8 +154,9 @@ def offers(kind: str, sentence: str, question: str) -> float:
         if _new(PERCENT.findall(sentence), lowered):
             return 1.0
         return 0.3 if _new(NUMBER.findall(sentence), lowered) else 0.0
-    if kind == "number":
-        return 1.0 if _new(NUMBER.findall(sentence), lowered) else 0.0
+    if kind == "number":  # a count, an age, a magnitude: a year is not one
+        counts = [n for n in NUMBER.findall(sentence) if not _YEAR.fullmatch(n)]
+        return 1.0 if _new(counts, lowered) else 0.0
     if kind == "date":
         return 1.0 if _new(DATE.findall(sentence), lowered) else 0.0
     if kind == "place":

@@ -2,8 +2,9 @@
 
 The signals hold for any article set, not one dataset:
 - coverage: the share of the question's key terms (Snowball stems, weighted by rarity: the index's
-  IDF blended with English background frequencies) that the sentence holds, and that its passage
-  and title hold;
+  IDF blended with English background frequencies) that the sentence holds, with the sentence
+  before it (news sentences lean on the one before: "The deal is valued at ..."), and that its
+  passage and title hold;
 - missing: the weight of the most informative key term that the whole passage lacks (the article
   covers the story but not the asked detail);
 - answer type: whether the sentence holds an answer of the asked kind (a person or organisation
@@ -19,6 +20,7 @@ numbers they were measured at.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -34,6 +36,7 @@ from ingest.index.language.tokens import KeyTerm, key_terms, terms
 
 FEATURES = (
     "coverage",
+    "context_coverage",
     "passage_coverage",
     "missing",
     "answer_type",
@@ -45,25 +48,47 @@ MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 Rarity = Callable[[str, str], float]  # (word, stem) -> 0..1
 
 
+DECISION = ("share", "margin", *FEATURES)  # the best candidate's: softmax share, lead, features
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
-    """Logistic weights over `FEATURES` and the thresholds the decision uses."""
+    """Ranking weights over `FEATURES`, a logistic decision over `DECISION`, and thresholds.
 
-    weights: tuple[float, ...]
+    Ranking is a conditional logit: within one question, P(sentence i answers) is the softmax of
+    `rank_weights . features_i`. The decision is a logistic model of "the best sentence holds the
+    answer" from that sentence's share, its lead over the next, and its features.
+    """
+
+    rank_weights: tuple[float, ...]
+    weights: tuple[float, ...]  # decision weights over `DECISION`
     bias: float
-    threshold: float  # answer when the best sentence's probability reaches this
-    topic_threshold: float  # LLM mode: ask the model when a passage is at least this on-topic
+    threshold: float  # answer when the decision's probability reaches this
+    topic_threshold: float  # ask the LLM / look for sentences when a passage is this on-topic
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        """P(answers) for each row of `features` (columns in `FEATURES` order)."""
-        z = features @ np.asarray(self.weights) + self.bias
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+    def shares(self, features: np.ndarray) -> np.ndarray:
+        """Softmax over one question's candidates (rows in `FEATURES` order)."""
+        z = features @ np.asarray(self.rank_weights)
+        z = np.exp(z - z.max())
+        return np.asarray(z / z.sum())
+
+    def decision_row(self, shares: Sequence[float], best: Sequence[float]) -> list[float]:
+        """`DECISION` features of a question's best candidate."""
+        lead = shares[0] - (shares[1] if len(shares) > 1 else 0.0)
+        return [shares[0], lead, *best]
+
+    def probability(self, row: Sequence[float]) -> float:
+        """P(the best candidate answers the question) from its `decision_row`."""
+        z = float(np.asarray(row) @ np.asarray(self.weights)) + self.bias
+        return 1.0 / (1.0 + math.exp(-z))
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form stored in `data/answerability.json`."""
         return {
             "features": list(FEATURES),
+            "rank_weights": list(self.rank_weights),
+            "decision": list(DECISION),
             "weights": list(self.weights),
             "bias": self.bias,
             "threshold": self.threshold,
@@ -74,9 +99,10 @@ class Model:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Model:
         """Read a stored model; its features must be today's."""
-        if tuple(data["features"]) != FEATURES:
+        if tuple(data["features"]) != FEATURES or tuple(data["decision"]) != DECISION:
             raise ValueError("the answerability model was fitted on other features")
         return cls(
+            rank_weights=tuple(float(w) for w in data["rank_weights"]),
             weights=tuple(float(w) for w in data["weights"]),
             bias=float(data["bias"]),
             threshold=float(data["threshold"]),
@@ -87,7 +113,11 @@ class Model:
 
 # Before any fit: the hand weights the extractive answerer used, as a logistic model.
 PRIOR = Model(
-    weights=(4.0, 1.0, -2.0, 2.0, 2.0, 2.0, 1.0), bias=-4.0, threshold=0.3, topic_threshold=0.3
+    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, 2.0, 2.4, 1.2),
+    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, 2.0, 0.0, 0.0),
+    bias=-3.0,
+    threshold=0.3,
+    topic_threshold=0.3,
 )
 
 
@@ -104,7 +134,7 @@ def answerability_model(threshold: float | None = None) -> Model:
     model = default_model()
     if threshold is None:
         return model
-    return Model(model.weights, model.bias, threshold, model.topic_threshold, model.meta)
+    return dataclasses.replace(model, threshold=threshold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +180,7 @@ def features_row(
     question: Question,
     sentence: str,
     sentence_stems: frozenset[str],
+    context: frozenset[str],
     passage: frozenset[str],
     *,
     rank: int,
@@ -159,6 +190,7 @@ def features_row(
     """One sentence's features, in `FEATURES` order."""
     return [
         question.coverage(sentence_stems),
+        question.coverage(sentence_stems | context),
         question.coverage(passage),
         question.missing(passage),
         offers(question.kind, sentence, question.text),
@@ -190,17 +222,51 @@ def logistic_fit(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 
     return w
 
 
+def conditional_logit_fit(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], *, l2: float = 0.1, steps: int = 3000
+) -> np.ndarray:
+    """Weights maximising, per group, the softmax share of its positive rows (groups without one
+    are skipped), by gradient descent from zero: deterministic."""
+    usable = [(x, y.astype(bool)) for x, y in groups if y.any() and len(x)]
+    if not usable:
+        raise ValueError("no question has a labelled answer among its candidates")
+    width = max(len(x) for x, _ in usable)
+    dims = usable[0][0].shape[1]
+    xs = np.zeros((len(usable), width, dims))
+    present = np.zeros((len(usable), width), dtype=bool)
+    positive = np.zeros((len(usable), width), dtype=bool)
+    for g, (x, y) in enumerate(usable):
+        xs[g, : len(x)] = x
+        present[g, : len(x)] = True
+        positive[g, : len(y)] = y
+    w = np.zeros(dims)
+    for _ in range(steps):
+        z = np.where(present, xs @ w, -np.inf)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        q = np.where(positive, p, 0.0)
+        q /= q.sum(axis=1, keepdims=True)
+        gradient = np.einsum("gc,gcf->f", p - q, xs) / len(usable) + l2 * w
+        w -= gradient
+    return w
+
+
+FALSE_REFUSAL_COST = 0.5  # refusing an answerable question, against a right answer's 1
+
+
 def best_threshold(
     scores: Sequence[float], answerable: Sequence[bool], correct: Sequence[bool]
 ) -> float:
-    """The threshold that maximises right answers plus right refusals on labelled questions."""
+    """The threshold that maximises right answers and right refusals, less wrong refusals."""
     candidates = sorted({0.0, *scores})
     best, best_gain = 0.0, -math.inf
     for t in candidates:
         gain = 0.0
         for s, a, c in zip(scores, answerable, correct, strict=True):
-            answered = s >= t
-            gain += (c if answered else 0.0) if a else (0.0 if answered else 1.0)
+            if s >= t:
+                gain += float(c)
+            else:
+                gain += -FALSE_REFUSAL_COST if a else 1.0
         if gain > best_gain:
             best, best_gain = t, gain
     return best

@@ -24,15 +24,17 @@ from bot.answer.llm import (
     complete,
     condense_question,
 )
-from bot.answer.models import Answer, Passage
+from bot.answer.models import Answer, Mode, Passage
 from bot.answer.retrieval import Query
 from bot.answer.sanitize import sanitize_answer
 from bot.answer.sentences import split_sentences
+from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup
 
 log = logging.getLogger(__name__)
 
 REFUSAL = "I couldn't find that in the indexed articles."
+FOREIGN = "I can only answer questions in English for now."
 FALLBACK_NOTICE = "The language model is unavailable, so this answer quotes the articles directly."
 UNVERIFIED_NOTICE = (
     "The model's answer could not be matched to the sources, so this answer quotes them directly."
@@ -82,7 +84,7 @@ class Answerer:
         self._count_documents = count_documents
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         """ "llm" when a chat model is configured, else "extractive"."""
         return "llm" if self.llm is not None else "extractive"
 
@@ -115,6 +117,8 @@ class Answerer:
     def answer(self, question: str, *, as_of: str = "") -> Answer:
         """Answer synchronously (CLI and eval)."""
         started = time.perf_counter()
+        if is_foreign(question):
+            return _timed(self.foreign(question, as_of), started, started)
         passages = self.retrieve(question, as_of)
         retrieved_at = time.perf_counter()
         if not self.relevant(question, passages):
@@ -137,6 +141,8 @@ class Answerer:
     ) -> Answer:
         """Answer without blocking the event loop (Discord); stream LLM text to `on_delta`."""
         started = time.perf_counter()
+        if await asyncio.to_thread(is_foreign, question):
+            return _timed(self.foreign(question, as_of), started, started)
         passages = await asyncio.to_thread(self.retrieve, question, as_of)
         retrieved_at = time.perf_counter()
         if not await asyncio.to_thread(self.relevant, question, passages):
@@ -183,6 +189,17 @@ class Answerer:
             retrieved=passages,
             searched=self.documents(),
             as_of=as_of,
+        )
+
+    def foreign(self, question: str, as_of: str) -> Answer:
+        """The honest "not in a language I answer" reply (the articles were not searched)."""
+        return Answer(
+            question=question,
+            text=FOREIGN,
+            refused=True,
+            mode=self.mode,
+            as_of=as_of,
+            unsupported_language=True,
         )
 
     def extractive(

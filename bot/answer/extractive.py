@@ -34,7 +34,7 @@ from ingest.index.language.tokens import terms
 
 MIN_CHARS = 25
 MAX_CHARS = 600
-SHORTLIST = 8  # candidates that get an embedding and the full model
+SHORTLIST = 12  # candidates that get an embedding and the full model
 SECOND = 0.5  # a second sentence needs at least this share of the first's probability
 
 
@@ -52,7 +52,7 @@ class Pick:
 
     text: str
     passage_index: int
-    score: float  # the model's probability that it answers the question
+    score: float  # its share of the ranking model's softmax over the candidates
     coverage: float = 0.0  # weighted share of the question's key terms the sentence holds
 
 
@@ -63,6 +63,7 @@ class Candidate:
     text: str
     passage_index: int
     lede: bool
+    before: str = ""  # the sentence before it in its passage
     stems: frozenset[str] = frozenset()
     features: tuple[float, ...] = ()
     score: float = 0.0
@@ -73,13 +74,14 @@ def candidates(passages: list[Passage]) -> list[Candidate]:
     out: list[Candidate] = []
     seen: set[str] = set()
     for index, passage in enumerate(passages):
-        first = True
+        before = ""
         for sentence in split_sentences(passage.text):
             text = sentence.text
             if MIN_CHARS <= len(text) <= MAX_CHARS and text not in seen:
                 seen.add(text)  # overlapping chunks repeat sentences
-                out.append(Candidate(text, index, lede=first and passage.start == 0))
-            first = False
+                lede = not before and passage.start == 0
+                out.append(Candidate(text, index, lede=lede, before=before))
+            before = text
     return out
 
 
@@ -110,6 +112,7 @@ def shortlist(
                 question,
                 candidate.text,
                 candidate.stems,
+                frozenset(terms(candidate.before)),
                 offered[candidate.passage_index],
                 rank=candidate.passage_index,
                 lede=candidate.lede,
@@ -119,13 +122,17 @@ def shortlist(
     return top
 
 
-def score(top: list[Candidate], model: Model) -> list[Candidate]:
-    """Set each candidate's probability under `model`; best first."""
-    if top:
-        probabilities = model.probability(np.asarray([c.features for c in top]))
-        for candidate, p in zip(top, probabilities, strict=True):
-            candidate.score = float(p)
-    return sorted(top, key=lambda c: c.score, reverse=True)
+def score(top: list[Candidate], model: Model) -> tuple[list[Candidate], float]:
+    """Rank the candidates (score: share of the softmax), best first, and the probability that
+    the best one answers the question."""
+    if not top:
+        return [], 0.0
+    shares = model.shares(np.asarray([c.features for c in top]))
+    for candidate, share in zip(top, shares, strict=True):
+        candidate.score = float(share)
+    ranked = sorted(top, key=lambda c: c.score, reverse=True)
+    row = model.decision_row([c.score for c in ranked], ranked[0].features)
+    return ranked, model.probability(row)
 
 
 def pick_sentences(
@@ -164,8 +171,7 @@ def answer_sentences(
     """The picks (none below the model's threshold) and the best sentence's probability."""
     chosen_model = model or default_model()
     prepared = prepare(question, rarity)
-    ranked = score(shortlist(prepared, passages, embedder), chosen_model)
-    best = ranked[0].score if ranked else 0.0
+    ranked, best = score(shortlist(prepared, passages, embedder), chosen_model)
     if not ranked or best < chosen_model.threshold:
         return [], best
     return choose(prepared, ranked, max_sentences, max_chars), best

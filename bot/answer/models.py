@@ -66,6 +66,13 @@ class Answer:
     searched: int = 0  # how many documents the index held when answering
     as_of: str = ""
     answerability: float = 0.0  # extractive: the best sentence's probability of answering
+    unsupported_language: bool = False  # refused because the question is not in English
+
+    def refusal_text(self) -> str:
+        """What a refusal says: the question's language, or what was searched."""
+        if self.unsupported_language:
+            return self.text
+        return f"I couldn't find that in {self.searched_phrase()}."
 
     def searched_phrase(self) -> str:
         """What was searched, for refusals: "the 612 indexed articles"."""

@@ -96,7 +96,7 @@ def print_answer(answer: Answer) -> None:
     if answer.notice:
         out.print(f"[italic]{escape(answer.notice)}[/]")
     if answer.refused:
-        out.print(escape(f"I couldn't find that in {answer.searched_phrase()}."))
+        out.print(escape(answer.refusal_text()))
         return
     out.print(escape(answer.text))
     out.print()

@@ -158,7 +158,9 @@ def _split_code(block: str, limit: int) -> list[str]:
 
 def answer_text(answer: Answer) -> str:
     """The message text for an answer: the cited text, or a refusal that says what was searched."""
-    if answer.refused:
+    if answer.refused and answer.unsupported_language:
+        text = answer.text
+    elif answer.refused:
         text = (
             f"I couldn't find that in {answer.searched_phrase()}. Try rephrasing, or use "
             "`/sources` to see what is indexed."

@@ -25,7 +25,7 @@ MIN_WEIGHT = 0.2  # topic words are informative ones, not "go" or "make"
 
 
 def resolve_followup(question: str, previous: list[str]) -> str:
-    """`question`, with the topic words of the latest previous question it refers back to."""
+    """`question`, with the topic words of the previous questions it refers back to."""
     if not previous:
         return question
     own = key_terms(question)
@@ -33,11 +33,17 @@ def resolve_followup(question: str, previous: list[str]) -> str:
     if not _REFERS_BACK.search(question) and own_weight >= OWN_TOPIC:
         return question
     have = {t.stem for t in own}
-    topic = [
-        t
-        for t in key_terms(previous[-1])
-        if t.stem not in have and background_weight(t.word) > MIN_WEIGHT
-    ]
-    topic.sort(key=lambda t: background_weight(t.word), reverse=True)
-    chosen = [t.word for t in topic[:TOPIC_WORDS]]
+    chosen: list[str] = []
+    for turn in reversed(previous):  # the latest turn first; older ones fill what it lacks
+        topic = [
+            t
+            for t in key_terms(turn)
+            if t.stem not in have and background_weight(t.word) > MIN_WEIGHT
+        ]
+        topic.sort(key=lambda t: background_weight(t.word), reverse=True)
+        for term in topic[: TOPIC_WORDS - len(chosen)]:
+            have.add(term.stem)
+            chosen.append(term.word)
+        if len(chosen) >= TOPIC_WORDS:
+            break
     return f"{question} ({' '.join(chosen)})" if chosen else question
