@@ -36,7 +36,10 @@ def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
 
 def content_hash(document: Document) -> str:
     """Hash of everything that ends up in the index for `document` (text and metadata)."""
-    payload = json.dumps([document.text, document.metadata], sort_keys=True, ensure_ascii=False)
+    parts: list[object] = [document.text, document.metadata]
+    if document.pages:  # only paged documents hash page breaks: other hashes stay as they were
+        parts.append(list(document.pages))
+    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -58,6 +61,7 @@ def chunk_document(document: Document, *, size: int, overlap: int, digest: str) 
                 text=piece,
                 start=start,
                 end=end,
+                page=document.page_at(start),
             )
         )
         cursor = start + 1

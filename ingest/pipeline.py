@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,10 +19,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from ingest.chunking import chunk_document, content_hash, embedding_text
-from ingest.index.models import Chunk, Document, Skipped
+from ingest.index.models import Chunk, Document, LoadResult, Skipped
 from ingest.index.settings import IngestSettings
 from ingest.index.store import DocRecord, Store, ingest_lock, open_store
 from ingest.loaders import load_paths
+from ingest.sources.crawl import WebOptions, is_url
+from ingest.sources.guard import Resolver
+from ingest.sources.load import load_urls, merge
 from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
@@ -88,8 +91,16 @@ class IngestSummary:
 AfterWrite = Callable[[Store, IngestSummary], object]
 
 
+@dataclass(frozen=True)
+class WebSources:
+    """Per-URL options (from a sources file) and the DNS resolver the SSRF guard uses."""
+
+    options: Mapping[str, WebOptions] = field(default_factory=dict)
+    resolve: Resolver | None = None
+
+
 def ingest(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     *,
     settings: IngestSettings,
     embedder: EmbedderLike,
@@ -98,16 +109,28 @@ def ingest(
     progress: Progress | None = None,
     after_write: AfterWrite | None = None,
     store: Store | None = None,
+    web: WebSources | None = None,
 ) -> IngestSummary:
-    """Bring the index in line with the articles under `paths`."""
+    """Bring the index in line with the articles under `paths` (files, folders or URLs)."""
     started = time.perf_counter()
     summary = IngestSummary(dry_run=dry_run)
-    loaded = load_paths(list(paths), max_bytes=int(settings.max_file_mb * 1_000_000))
+    files = [Path(p) for p in paths if not is_url(p)]
+    urls = [str(p).strip() for p in paths if is_url(p)]
+    loaded = load_paths(files, max_bytes=int(settings.max_file_mb * 1_000_000))
+    validators = None
+    if urls:
+        web = web or WebSources()
+        existing = store or _open_if_exists(settings)
+        known = set(existing.records()) if existing is not None else set()
+        fetched, validators = load_urls(
+            urls, settings=settings, known=known, options=web.options, resolve=web.resolve
+        )
+        loaded = merge(loaded, fetched)
     summary.skipped = loaded.skipped
     summary.timings["load"] = time.perf_counter() - started
 
     # Nothing to add and nothing to prune: read what is there, create nothing.
-    read_only = dry_run or (not loaded.documents and not prune)
+    read_only = dry_run or (not loaded.documents and not prune and not loaded.unchanged)
     if read_only and store is None:
         store = _open_if_exists(settings)
     elif store is None:
@@ -115,7 +138,7 @@ def ingest(
 
     if read_only:
         records = store.records() if store is not None else {}
-        _classify(loaded.documents, records, summary, loaded.roots, loaded.skipped, prune)
+        _classify(loaded, records, summary, prune)
         summary.documents_total = len(records) + len(summary.added) - len(summary.removed)
         summary.seconds = time.perf_counter() - started
         return summary
@@ -123,7 +146,7 @@ def ingest(
     assert store is not None
     with ingest_lock(settings):
         records = store.records()
-        todo = _classify(loaded.documents, records, summary, loaded.roots, loaded.skipped, prune)
+        todo = _classify(loaded, records, summary, prune)
         orphans = store.orphan_chunk_ids(records)
         if todo or summary.removed or orphans:
             store.bump_generation()
@@ -141,6 +164,8 @@ def ingest(
             summary.timings["lexical"] = time.perf_counter() - t0
         summary.documents_total = store.count_documents()
         summary.chunks_total = store.count_chunks()
+        if validators is not None:
+            validators.save()  # only now: a 304 next time must mean "the indexed copy is current"
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -157,15 +182,15 @@ def _open_if_exists(settings: IngestSettings) -> Store | None:
 
 
 def _classify(
-    documents: list[Document],
-    records: dict[str, DocRecord],
-    summary: IngestSummary,
-    roots: list[Path],
-    skipped: list[Skipped],
-    prune: bool,
+    loaded: LoadResult, records: dict[str, DocRecord], summary: IngestSummary, prune: bool
 ) -> list[tuple[Document, str]]:
     todo: list[tuple[Document, str]] = []
-    for document in documents:
+    for doc_id in dict.fromkeys(loaded.unchanged):
+        if doc_id in records:
+            summary.unchanged.append(doc_id)
+        else:  # deleted from the index since the fetch started: the next run fetches it whole
+            summary.skipped.append(Skipped(doc_id, "unchanged (HTTP 304) but no longer indexed"))
+    for document in loaded.documents:
         digest = content_hash(document)
         old = records.get(document.doc_id)
         if old is None:
@@ -177,13 +202,19 @@ def _classify(
             summary.updated.append(document.doc_id)
         todo.append((document, digest))
     if prune:
-        present = {d.doc_id for d in documents}
+        present = {d.doc_id for d in loaded.documents} | set(loaded.unchanged) | set(loaded.kept)
         # A file that could not be read this time, or that sits in a folder that could not be
         # listed, keeps its document: a transient read error must not delete data.
-        unreadable = [
-            Path(s.where.rsplit(":", 1)[0] if ".jsonl:" in s.where else s.where) for s in skipped
-        ]
+        skipped = [s.where for s in loaded.skipped if not is_url(s.where)]
+        unreadable = [Path(w.rsplit(":", 1)[0] if ".jsonl:" in w else w) for w in skipped]
+        failed = {s.where for s in loaded.skipped}
+        roots = loaded.roots
         for record in records.values():
+            if is_url(record.path):  # a web document: pruned only by the URL it came from
+                gone = record.doc_id not in present and record.path not in failed
+                if gone and record.path in loaded.web_roots:
+                    summary.removed.append(record.doc_id)
+                continue
             source_file = record.path.rsplit(":", 1)[0] if ".jsonl:" in record.path else record.path
             if (
                 record.doc_id not in present

@@ -102,7 +102,7 @@ def print_answer(answer: Answer) -> None:
     out.print()
     out.print("[bold]Sources[/]")
     for c in answer.citations:
-        date = f" ({c.published_date})" if c.published_date else ""
+        date = f" ({c.where})" if c.where else ""
         out.print(f"[bold][{c.n}][/] {escape(c.title)}{date}")
         if c.url or c.path:
             out.print(f"    {escape(c.url or _shown_path(c.path))}")
