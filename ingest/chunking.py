@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from functools import cache
 
@@ -44,8 +45,17 @@ def content_hash(document: Document) -> str:
 
 
 def chunk_document(document: Document, *, size: int, overlap: int, digest: str) -> list[Chunk]:
-    """Split `document.text`; every chunk satisfies `document.text[start:end] == text`."""
-    pieces = _splitter(size, overlap).split_text(document.text)
+    """Split `document.text`; every chunk satisfies `document.text[start:end] == text`.
+
+    A paged document (PDF) is split page by page, so every chunk, and the citation quoting it,
+    lies on one page.
+    """
+    bounds = [*document.pages, len(document.text)] if document.pages else [0, len(document.text)]
+    pieces = [
+        piece
+        for start, end in itertools.pairwise(bounds)
+        for piece in _splitter(size, overlap).split_text(document.text[start:end])
+    ]
     chunks: list[Chunk] = []
     cursor = 0
     for piece in pieces:

@@ -107,13 +107,42 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object ins
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.md .txt .html .jsonl).")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files or folders (.md .txt .html .jsonl .pdf .docx), or URLs of articles, "
+            "RSS/Atom feeds, sitemaps, PDFs and Word files.",
+            show_default=False,
+        ),
+    ],
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove documents whose files are gone from PATHS.")
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            help="Only feed/sitemap pages whose URL matches (glob).",
+            show_default=False,
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Skip feed/sitemap pages whose URL matches (glob).",
+            show_default=False,
+        ),
+    ] = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option(
+            "--max-pages", min=1, help="Pages per feed or sitemap [env: CITEBOT_MAX_PAGES]."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     store: StoreOpt = None,
     collection: CollectionOpt = None,
@@ -122,13 +151,21 @@ def ingest(
     from bot.cli.output import ingest_progress, print_ingest_summary
     from ingest.index.embeddings import build_embedder
     from ingest.index.lexical import update_lexical_index
+    from ingest.pipeline import WebSources
     from ingest.pipeline import ingest as run_ingest
+    from ingest.sources.crawl import WebOptions, is_url
 
     with user_errors(INGEST_INTERRUPTED):
         settings = load_settings(store=store, collection=collection)
-        missing = [p for p in paths if not p.exists()]
+        missing = [p for p in paths if not is_url(p) and not Path(p).exists()]
         if missing and len(missing) == len(paths):
             fail(f"no such file or folder: {', '.join(map(str, missing))}")
+        options = WebOptions(
+            include=tuple(include or ()),
+            exclude=tuple(exclude or ()),
+            max_pages=max_pages or settings.max_pages,
+        )
+        web = WebSources(options={p.strip(): options for p in paths if is_url(p)})
         embedder = build_embedder(settings)
         with ingest_progress(enabled=not as_json and sys.stderr.isatty()) as progress:
             summary = run_ingest(
@@ -139,10 +176,11 @@ def ingest(
                 dry_run=dry_run,
                 progress=progress,
                 after_write=lambda st, _: update_lexical_index(st, settings),
+                web=web,
             )
     found = summary.added or summary.updated or summary.unchanged or summary.skipped
     if not found and not summary.removed:
-        fail(f"found no .md, .txt, .html or .jsonl files under {', '.join(map(str, paths))}.")
+        fail(f"found no .md, .txt, .html, .jsonl, .pdf or .docx files under {', '.join(paths)}.")
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:

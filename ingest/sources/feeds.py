@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from ingest.sources.documents import UnreadableDocument
 
-FULL_CONTENT_CHARS = 400  # shorter entry content is a teaser: fetch the article instead
+FULL_CONTENT_CHARS = 200  # shorter entry content is a teaser: fetch the article instead
 
 
 @dataclass(frozen=True, slots=True)
