@@ -220,7 +220,8 @@ def ask(
 def status(
     as_json: JsonOpt = False, store: StoreOpt = None, collection: CollectionOpt = None
 ) -> None:
-    """Show the index: where it is, the embedding model and how much it holds."""
+    """Show the index (where, which model, how much) and each synced source's last run."""
+    from bot.cli.sync_cmd import source_status
     from ingest.index.store import open_store
 
     with user_errors():
@@ -234,11 +235,17 @@ def status(
             "chunks": index.count_chunks(),
             "mode": "llm" if settings.llm_enabled else "extractive",
         }
+        sources = source_status(settings)
     if as_json:
-        typer.echo(json.dumps(info))
-    else:
-        for key, value in info.items():
-            typer.echo(f"{key:>16}: {value}")
+        typer.echo(json.dumps({**info, "sources": sources}))
+        return
+    for key, value in info.items():
+        typer.echo(f"{key:>16}: {value}")
+    for row in sources:
+        last = row["last_success"] or "never"
+        error = f"; last error: {row['last_error']}" if row["last_error"] else ""
+        counts = f"{row['documents']} documents, last success {last}{error}"
+        typer.echo(f"{'source':>16}: {row['name']}: {counts}")
 
 
 def main() -> None:
