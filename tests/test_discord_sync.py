@@ -14,9 +14,9 @@ from bot.app import build_citebot
 from bot.cli.discord_cmd import register
 from bot.discord_app.sync_task import SyncPlan, sync_forever, sync_round
 from bot.settings import Settings
-from ingest.sources.config import load_sources
 from ingest.index.embeddings import LocalEmbedder
 from ingest.pipeline import ingest
+from ingest.sources.config import load_sources
 from tests.conftest import write_article
 from tests.web_support import Route, Site, serve
 

@@ -16,7 +16,7 @@ from ingest.sources.config import load_sources, parse_duration
 from ingest.sources.sync import run_every
 from tests.conftest import write_article
 from tests.test_web_ingest import build_site
-from tests.web_support import Route, Site, serve
+from tests.web_support import Site, serve
 
 runner = CliRunner()
 sync_cmd.register(app)  # `main()` registers it for the console script

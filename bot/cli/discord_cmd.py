@@ -49,9 +49,9 @@ def discord_command(
     from bot.cli.main import fail, load_settings, user_errors
     from bot.discord_app.client import DiscordApp
     from bot.discord_app.sync_task import sync_with
+    from bot.feedback import FeedbackStore, feedback_path
     from ingest.index.embeddings import build_embedder
     from ingest.index.errors import EmptyIndex
-    from bot.feedback import FeedbackStore, feedback_path
 
     logging.getLogger("bot").setLevel(logging.INFO)  # the start-up report is always shown
     with user_errors():
