@@ -17,11 +17,10 @@ from benchmarks.common import WORK, Context, Result, bench_env, run_citebot
 
 TITLE = "7. Web ingest (100 HTML pages: sitemap over HTTP vs the same files on disk)"
 PAGES = 100
-_WORDS = [
-    *("harbour council ferry budget station district report approved minister railway".split()),
-    *("bridge library museum rose fell percent million annual market energy grid water".split()),
-    *("school hospital vote election court river tunnel airport passengers visitors".split()),
-]
+_VOCABULARY = """harbour council ferry budget station district report approved minister railway
+bridge library museum rose fell percent million annual market energy grid water school hospital
+vote election court river tunnel airport passengers visitors record opened closed plan"""
+_WORDS = _VOCABULARY.split()
 
 
 def write_site(folder: Path, *, pages: int = PAGES, seed: int = 7) -> list[str]:
