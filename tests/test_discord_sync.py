@@ -39,7 +39,7 @@ def test_a_sync_round_makes_new_pages_answerable_and_survives_a_failing_source(
     settings = Settings(store=tmp_path / "store", collection="bot-sync")
     sources = tmp_path / "citebot.toml"
     sources.write_text(
-        f'[[source]]\nurl = "{site.url("/down.html")}"\n\n[[source]]\nurl = "{site.url("/news/ferry.html")}"\n',
+        "".join(f'[[source]]\nurl = "{site.url(p)}"\n' for p in ("/down.html", "/news/ferry.html")),
         encoding="utf-8",
     )
     # The bot already answers from a small index; the sync adds the site's pages to it.
@@ -79,4 +79,3 @@ def test_discord_sync_every_rejects_a_bad_interval(
     assert "--sync-every: 'often' is not a duration like 15m, 1h or 1h30m." in result.stderr
     missing = CliRunner().invoke(app, ["discord", "--sync-every", "15m"])
     assert missing.exit_code == 2 and "no sources file citebot.toml" in missing.stderr
-

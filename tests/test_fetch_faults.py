@@ -89,3 +89,34 @@ def test_private_addresses_are_refused_unless_allowed(
         skipped["reason"]
         == "metadata.example resolves to 169.254.169.254, a cloud metadata address: refused"
     )
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("127.0.0.1", "a loopback address"),
+        ("::1", "a loopback address"),
+        ("10.0.0.8", "a private address"),
+        ("192.168.1.1", "a private address"),
+        ("100.64.0.1", "a private address"),  # carrier-grade NAT
+        ("169.254.10.10", "a link-local address"),
+        ("fe80::1", "a link-local address"),
+        ("::ffff:10.0.0.1", "a private address"),  # IPv4-mapped IPv6
+        ("169.254.169.254", "a cloud metadata address"),
+        ("0.0.0.0", "a reserved address"),
+        ("93.184.215.14", ""),
+        ("2606:4700::1111", ""),
+    ],
+)
+def test_the_guard_classifies_addresses(address: str, reason: str) -> None:
+    import ipaddress
+
+    assert guard.classify(ipaddress.ip_address(address)) == reason
+
+
+def test_a_robots_txt_server_error_means_fetch_nothing(site: Site, env: None) -> None:
+    site.routes["/robots.txt"] = Route(b"", status=503)
+    result = runner.invoke(app, ["ingest", site.url("/ok.html")])
+    assert result.exit_code == 3
+    assert "robots.txt of 127.0.0.1" in result.stderr and "answered HTTP 503" in result.stderr
+    assert not site.requests_to("/ok.html")

@@ -83,9 +83,9 @@ class Site:
                     time.sleep(route.delay)
                 etag = f'"{hashlib.sha256(route.body).hexdigest()[:16]}"'
                 status = route.status
-                if route.validators and status == 200:
-                    if self.headers.get("If-None-Match") == etag:
-                        status = 304
+                revalidated = self.headers.get("If-None-Match") == etag
+                if route.validators and status == 200 and revalidated:
+                    status = 304
                 with site._lock:
                     site.hits.append(Hit(self.path, status, dict(self.headers.items())))
                 try:
