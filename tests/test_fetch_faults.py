@@ -120,3 +120,10 @@ def test_a_robots_txt_server_error_means_fetch_nothing(site: Site, env: None) ->
     assert result.exit_code == 3
     assert "robots.txt of 127.0.0.1" in result.stderr and "answered HTTP 503" in result.stderr
     assert not site.requests_to("/ok.html")
+
+
+def test_a_redirect_to_another_scheme_is_refused(site: Site, env: None) -> None:
+    site.routes["/to-file"] = Route(status=301, headers={"Location": "file:///etc/passwd"})
+    result = runner.invoke(app, ["ingest", site.url("/to-file")])
+    assert result.exit_code == 3
+    assert "only http and https URLs can be fetched, not 'file'" in result.stderr

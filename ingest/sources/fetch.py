@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx2
 
 from ingest.sources.errors import FetchError
-from ingest.sources.guard import GuardedTransport, Resolver
+from ingest.sources.guard import GuardedTransport, Resolver, check_scheme
 from ingest.sources.robots import RobotsRules, read_robots
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,7 @@ class Fetcher:
         current = _without_fragment(url)
         seen = {current}
         for _ in range(self.policy.max_redirects + 1):
+            check_scheme(current)  # a redirect to file:// or ftp:// stops here
             self._check_robots(current)
             response = self._send(current, headers or {})
             if response.status_code in {301, 302, 303, 307, 308}:
