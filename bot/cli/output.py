@@ -33,6 +33,11 @@ class _RichProgress:
         if self._task is not None:
             self._progress.advance(self._task, chunks)  # type: ignore[arg-type]
 
+    def grow(self, chunks: int) -> None:
+        if self._task is not None:
+            task = self._progress.tasks[-1]
+            self._progress.update(task.id, total=(task.total or 0) + chunks)
+
 
 @contextmanager
 def ingest_progress(*, enabled: bool) -> Iterator[_RichProgress | None]:

@@ -13,7 +13,7 @@ import fnmatch
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -89,10 +89,18 @@ def sniff(fetched: Fetched) -> str:
 class WebLoader:
     """Load URL roots into one `LoadResult`; `known` is the set of doc ids already indexed."""
 
-    def __init__(self, fetcher: Fetcher, cache: ValidatorCache, known: set[str]) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        cache: ValidatorCache,
+        known: set[str],
+        on_document: Callable[[Document], object] | None = None,
+    ) -> None:
         self.fetcher = fetcher
         self.cache = cache
         self.known = known
+        self.on_document = on_document
+        self.cancelled = threading.Event()
         self.result = LoadResult()
         self._lock = threading.Lock()
         self._ids: dict[str, str] = {}
@@ -157,6 +165,8 @@ class WebLoader:
         return children
 
     def _page(self, child: _Child, root: str) -> None:
+        if self.cancelled.is_set():
+            return
         previous = self.cache.get(child.url)
         cached = self.cache.get(child.url, self.known)
         try:
@@ -227,6 +237,8 @@ class WebLoader:
                 return
             self._ids[document.doc_id] = document.path
             self.result.documents.append(document)
+        if self.on_document is not None:
+            self.on_document(document)
 
     def _unchanged(self, url: str, cached: CachedUrl) -> None:
         self.cache.put(url, cached)

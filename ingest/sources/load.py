@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import httpx2
-
 from ingest.index.models import LoadResult, Skipped
 from ingest.index.settings import IngestSettings
-from ingest.sources.crawl import WebLoader, WebOptions
-from ingest.sources.fetch import Fetcher, FetchPolicy
+from ingest.sources.crawl import WebOptions
+from ingest.sources.fetch import FetchPolicy
 from ingest.sources.guard import Resolver
 from ingest.sources.validators import ValidatorCache
 
@@ -40,19 +38,14 @@ def load_urls(
     known: set[str],
     options: Mapping[str, WebOptions] | None = None,
     resolve: Resolver | None = None,
-    transport: httpx2.BaseTransport | None = None,
 ) -> tuple[LoadResult, ValidatorCache]:
-    """Load every URL; return what was loaded and the validators to save once it is written."""
-    cache = ValidatorCache.load(validators_path(settings))
-    fetcher = Fetcher(fetch_policy(settings), resolve=resolve, transport=transport)
-    loader = WebLoader(fetcher, cache, known)
-    default = WebOptions(max_pages=settings.max_pages)
-    try:
-        for url in urls:
-            loader.load(url, (options or {}).get(url, default))
-    finally:
-        fetcher.close()
-    return loader.result, cache
+    """Load every URL before returning (a dry run); return what was loaded and the validators."""
+    from ingest.sources.stream import WebStream
+
+    stream = WebStream(urls, settings=settings, known=known, options=options, resolve=resolve)
+    for _ in stream.start().batches(64):
+        pass
+    return stream.result, stream.cache
 
 
 def merge(files: LoadResult, web: LoadResult) -> LoadResult:
