@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from bot.settings import Settings
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.store import open_store
+from ingest.pipeline import ingest
+from ingest.sources.load import validators_path
 from tests.web_support import (
     Route,
     Site,
@@ -230,3 +237,36 @@ def test_prune_removes_entries_gone_from_a_feed_but_keeps_failed_ones(
     assert code == 3  # the Atom feed was skipped
     assert pruned["removed"] == [site.url("/news/library.html")]  # the bridge story is kept
     assert pruned["documents_total"] == 2
+
+
+class InterruptedEmbedder:
+    """The real embedder, interrupted (Ctrl+C) on its second call."""
+
+    def __init__(self, real: LocalEmbedder) -> None:
+        self.real = real
+        self.model_id = real.model_id
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        self.calls += 1
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return self.real.embed(texts, progress)
+
+
+def test_an_interrupted_web_ingest_keeps_what_it_committed_and_a_rerun_finishes(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalEmbedder
+) -> None:
+    monkeypatch.setenv("CITEBOT_ALLOW_PRIVATE_URLS", "true")
+    monkeypatch.setenv("CITEBOT_FETCH_RATE", "4")  # pages arrive one by one: several batches
+    settings = Settings(store=tmp_path / "store", collection="web-interrupt")
+    urls = [site.url(p) for p in ("/news/harbour.html", "/news/tram.html", "/news/bridge.html")]
+    with pytest.raises(KeyboardInterrupt):
+        ingest(urls, settings=settings, embedder=InterruptedEmbedder(embedder))  # type: ignore[arg-type]
+    kept = set(open_store(settings).records())
+    assert kept and kept <= set(urls)  # the first batch committed whole
+    assert not validators_path(settings).exists()  # no validators vouch for unwritten pages
+
+    again = ingest(urls, settings=settings, embedder=embedder)
+    assert set(again.added) == set(urls) - kept and set(again.unchanged) == kept
+    assert again.documents_total == 3
