@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import WORK, Context, Result, bench_env, run_citebot
+from benchmarks.common import WORK, Context, Finished, Result, bench_env, run_citebot
 
 TITLE = "7. Web ingest (100 HTML pages: sitemap over HTTP vs the same files on disk)"
 PAGES = 100
@@ -69,14 +69,14 @@ def serve(folder: Path) -> Iterator[str]:
 
 def _ingest(
     target: str, store: Path, *extra: str, fresh: bool = True, rate: str = ""
-) -> tuple[dict[str, Any], float]:
+) -> tuple[dict[str, Any], Finished]:
     if fresh:
         shutil.rmtree(store, ignore_errors=True)
     environment = {**bench_env(store, "bench-web"), "CITEBOT_ALLOW_PRIVATE_URLS": "true"}
     if rate:
         environment["CITEBOT_FETCH_RATE"] = rate
     done = run_citebot(["ingest", target, "--json", *extra], env=environment)
-    return json.loads(done.stdout), done.seconds
+    return json.loads(done.stdout), done
 
 
 def run(ctx: Context) -> Result:
@@ -85,7 +85,7 @@ def run(ctx: Context) -> Result:
     site = WORK / "web-site" / "pages"
     shutil.rmtree(site.parent, ignore_errors=True)
     names = write_site(site)
-    disk, disk_seconds = _ingest(str(site), WORK / "web-disk-store")
+    disk, on_disk = _ingest(str(site), WORK / "web-disk-store")
     (site.parent / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
     with serve(site.parent) as base:
         urls = "".join(f"<url><loc>{base}/pages/{n}</loc></url>" for n in names)
@@ -95,24 +95,37 @@ def run(ctx: Context) -> Result:
             encoding="utf-8",
         )
         sitemap = f"{base}/sitemap.xml"
-        http, http_seconds = _ingest(sitemap, WORK / "web-http-store")
-        again, again_seconds = _ingest(sitemap, WORK / "web-http-store", fresh=False)
+        http, over_http = _ingest(sitemap, WORK / "web-http-store")
+        again, rerun = _ingest(sitemap, WORK / "web-http-store", fresh=False)
         unlimited, _ = _ingest(sitemap, WORK / "web-dry-store", "--dry-run", rate="0")
     result.add(
         "pages ingested from disk / over HTTP", f"{len(disk['added'])} / {len(http['added'])}"
     )
-    result.add("disk: whole command", disk_seconds, "s")
-    result.add("HTTP (sitemap, default limits): whole command", http_seconds, "s")
+    result.add("disk: whole command", on_disk.seconds, "s")
+    result.add("HTTP (sitemap, default limits): whole command", over_http.seconds, "s")
     result.add("  of which loading (fetch + extract)", http["timings"]["load"], "s")
     result.add("  disk loading (read + extract)", disk["timings"]["load"], "s")
     result.add("  HTTP loading without the rate limit (dry run)", unlimited["timings"]["load"], "s")
-    result.add("HTTP / disk (whole command)", http_seconds / disk_seconds, "x", at_most=1.2)
-    result.add("HTTP re-run, nothing changed: whole command", again_seconds, "s")
+    result.add(
+        "HTTP / disk (whole command, wall)", over_http.seconds / on_disk.seconds, "x", at_most=1.2
+    )
+    result.add(
+        "HTTP / disk (command CPU time, robust to load)",
+        over_http.cpu_seconds / on_disk.cpu_seconds,
+        "x",
+        at_most=1.2,
+    )
+    result.add(
+        "  embed stage, disk / HTTP",
+        f"{disk['timings']['embed']:.1f} s / {http['timings']['embed']:.1f} s",
+    )
+    result.add("HTTP re-run, nothing changed: whole command", rerun.seconds, "s")
     result.add("chunks re-embedded on the re-run", again["chunks_written"], at_most=0)
     result.notes.append(
         "Default politeness: 4 requests at a time and 10 per second per host "
         "(CITEBOT_FETCH_CONCURRENCY, CITEBOT_FETCH_RATE), so 102 requests take at least 10 s; "
-        "the dry-run row shows the fetching itself with CITEBOT_FETCH_RATE=0. The re-run's "
+        "the dry-run row shows the fetching itself with CITEBOT_FETCH_RATE=0. Pages are embedded "
+        "while the rest are fetched, so the wall time is about max(fetch, embed). The re-run's "
         "304s answer the Last-Modified validators Python's http.server sends."
     )
     return result
