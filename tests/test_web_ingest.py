@@ -270,3 +270,11 @@ def test_an_interrupted_web_ingest_keeps_what_it_committed_and_a_rerun_finishes(
     again = ingest(urls, settings=settings, embedder=embedder)
     assert set(again.added) == set(urls) - kept and set(again.unchanged) == kept
     assert again.documents_total == 3
+
+
+def test_a_dry_run_fetches_but_writes_nothing(site: Site, web_env: Path) -> None:
+    result = runner.invoke(app, ["ingest", "--dry-run", site.url("/feed.xml")])
+    assert result.exit_code == 0, result.output
+    assert "Dry run, nothing written. Would change: 2 added" in result.stdout
+    assert f"would add {site.url('/news/tram.html')}" in result.stdout
+    assert not web_env.exists()  # no store, no fetch cache

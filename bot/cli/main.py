@@ -45,6 +45,8 @@ def _root(
         handler.setLevel(level)
     for noisy in ("httpx", "httpx2", "chromadb", "discord.http", "openai", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for parser in ("usp", "trafilatura", "htmldate"):  # what they warn about is in the skip list
+        logging.getLogger(parser).setLevel(logging.ERROR)
     ctx.obj = {"verbose": verbose}
 
 
