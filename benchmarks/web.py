@@ -15,7 +15,7 @@ from typing import Any
 
 from benchmarks.common import WORK, Context, Finished, Result, bench_env, run_citebot
 
-TITLE = "7. Web ingest (100 HTML pages: sitemap over HTTP vs the same files on disk)"
+TITLE = "8. Web ingest (100 HTML pages: sitemap over HTTP vs the same files on disk)"
 PAGES = 100
 _VOCABULARY = """harbour council ferry budget station district report approved minister railway
 bridge library museum rose fell percent million annual market energy grid water school hospital
