@@ -1,10 +1,11 @@
 """Incremental, idempotent ingest: hash, diff, embed, write, prune.
 
-Unchanged documents (same content hash) are skipped without re-embedding; changed ones get new
-chunks and then lose the old ones; with `prune`, documents whose files are gone from the given
-paths are removed. The whole run holds the index's write lock, and every document is committed on
-its own (see `ingest.index.store`), so an interrupted run leaves the previous or the new version
-of each document and nothing in between.
+Unchanged documents (same content hash, or a 304 from their server) are skipped without
+re-embedding; changed ones get new chunks and then lose the old ones; with `prune`, documents whose
+files are gone from the given paths (or whose entries are gone from a given feed or sitemap) are
+removed. URLs are fetched on a background thread while the first pages embed. The whole run holds
+the index's write lock, and every document is committed on its own (see `ingest.index.store`), so
+an interrupted run leaves the previous or the new version of each document and nothing in between.
 """
 
 from __future__ import annotations
