@@ -16,7 +16,9 @@ from rich.table import Table
 
 from benchmarks.common import Context, Result, Skip, machine
 
-BENCHMARKS = ("embedding", "ingest", "retrieval", "question", "concurrency", "memory", "language")
+BENCHMARKS = (
+    "embedding", "ingest", "retrieval", "question", "concurrency", "memory", "language", "web"
+)  # fmt: skip
 
 
 def render(console: Console, result: Result) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from functools import cache
 
@@ -36,13 +37,25 @@ def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
 
 def content_hash(document: Document) -> str:
     """Hash of everything that ends up in the index for `document` (text and metadata)."""
-    payload = json.dumps([document.text, document.metadata], sort_keys=True, ensure_ascii=False)
+    parts: list[object] = [document.text, document.metadata]
+    if document.pages:  # only paged documents hash page breaks: other hashes stay as they were
+        parts.append(list(document.pages))
+    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def chunk_document(document: Document, *, size: int, overlap: int, digest: str) -> list[Chunk]:
-    """Split `document.text`; every chunk satisfies `document.text[start:end] == text`."""
-    pieces = _splitter(size, overlap).split_text(document.text)
+    """Split `document.text`; every chunk satisfies `document.text[start:end] == text`.
+
+    A paged document (PDF) is split page by page, so every chunk, and the citation quoting it,
+    lies on one page.
+    """
+    bounds = [*document.pages, len(document.text)] if document.pages else [0, len(document.text)]
+    pieces = [
+        piece
+        for start, end in itertools.pairwise(bounds)
+        for piece in _splitter(size, overlap).split_text(document.text[start:end])
+    ]
     chunks: list[Chunk] = []
     cursor = 0
     for piece in pieces:
@@ -58,6 +71,7 @@ def chunk_document(document: Document, *, size: int, overlap: int, digest: str) 
                 text=piece,
                 start=start,
                 end=end,
+                page=document.page_at(start),
             )
         )
         cursor = start + 1

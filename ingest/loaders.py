@@ -1,13 +1,13 @@
 """Turn files and folders into cleaned `Document`s, reporting every file that had to be skipped.
 
 Supported: `.md`/`.markdown`/`.txt` with optional YAML front matter, `.html`/`.htm` (article text
-and title extracted with trafilatura) and `.jsonl` (one article per line). A bad file or line never
+and title extracted with trafilatura), `.jsonl` (one article per line), and `.pdf`/`.docx`
+(`ingest.sources.documents`; PDFs keep their page breaks). A bad file or line never
 stops the batch: it is recorded in `LoadResult.skipped` with `file[:line]` and the reason.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -20,13 +20,22 @@ import yaml
 
 from ingest.cleaning import clean_text, drop_leading_title
 from ingest.index.models import Document, LoadResult, Skipped
+from ingest.metadata import as_author, as_str, default_id, normalise_date
+from ingest.sources.documents import (
+    DOCX_SUFFIXES,
+    PDF_SUFFIXES,
+    UnreadableDocument,
+    docx_document,
+    pdf_document,
+)
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+BINARY_SUFFIXES = PDF_SUFFIXES | DOCX_SUFFIXES
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | BINARY_SUFFIXES
 META_KEYS = ("id", "title", "url", "source", "published_date", "author")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
@@ -119,13 +128,16 @@ def _load_file_unguarded(path: Path, *, max_bytes: int) -> Iterator[Document | S
             raw = handle.read(max_bytes + 1)  # the file may have grown since stat()
         if len(raw) > max_bytes:
             raise SkipFile(f"larger than the {limit} limit (CITEBOT_MAX_FILE_MB)")
+        if path.suffix.lower() in BINARY_SUFFIXES:
+            yield _load_binary(path, raw)
+            return
         if b"\x00" in raw[:8192]:
             raise SkipFile("binary file (contains NUL bytes)")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise SkipFile(f"not UTF-8 text (bad byte at offset {exc.start})") from None
-    except SkipFile as exc:
+    except (SkipFile, UnreadableDocument) as exc:
         yield Skipped(where, str(exc))
         return
     except FileNotFoundError:
@@ -152,6 +164,12 @@ def _load_text(path: Path, text: str, *, markdown: bool) -> Document:
     meta, body, _ = split_front_matter(text, str(path))
     # Front matter may mark any file as Markdown; plain .txt stays literal otherwise.
     return make_document(meta, body, path=path, markdown=markdown or bool(meta))
+
+
+def _load_binary(path: Path, raw: bytes) -> Document:
+    meta = {"id": default_id(path), "title": path.stem.replace("_", " ").replace("-", " ")}
+    build = pdf_document if path.suffix.lower() in PDF_SUFFIXES else docx_document
+    return build(raw, meta, path=str(path.absolute()))
 
 
 def _load_html(path: Path, text: str) -> Document:
@@ -230,7 +248,7 @@ def make_document(
     meta: Mapping[str, Any], body: str, *, path: Path, markdown: bool, line: int | None = None
 ) -> Document:
     """Clean `body` and build a `Document` from it and its metadata."""
-    title = _as_str(meta.get("title"))
+    title = as_str(meta.get("title"))
     text = clean_text(body, markdown=markdown)
     if title:
         text = drop_leading_title(text, title)
@@ -238,7 +256,7 @@ def make_document(
         raise SkipFile("no text left after cleaning")
     if not title:
         title = _guess_title(text, path)
-    doc_id = _as_str(meta.get("id")) or default_id(path, line)
+    doc_id = as_str(meta.get("id")) or default_id(path, line)
     # Absolute, so the record (and its content hash) does not depend on the working directory:
     # re-ingesting from elsewhere re-embeds nothing, and --prune finds the file from anywhere.
     where = str(path.absolute())
@@ -246,41 +264,12 @@ def make_document(
         doc_id=doc_id,
         text=text,
         title=title,
-        url=_as_str(meta.get("url")),
-        source=_as_str(meta.get("source")),
+        url=as_str(meta.get("url")),
+        source=as_str(meta.get("source")),
         published_date=normalise_date(meta.get("published_date") or meta.get("date")),
-        author=_as_author(meta.get("author") or meta.get("authors")),
+        author=as_author(meta.get("author") or meta.get("authors")),
         path=where if line is None else f"{where}:{line}",
     )
-
-
-def default_id(path: Path, line: int | None = None) -> str:
-    """A stable id from the path: relative to the working directory when inside it."""
-    resolved = path.resolve()
-    try:
-        base = resolved.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        base = resolved.as_posix()
-    return base if line is None else f"{base}:{line}"
-
-
-def normalise_date(value: object) -> str:
-    """Return an ISO `YYYY-MM-DD` date, or "" when `value` is not a recognisable date."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if not isinstance(value, str) or not value.strip():
-        return ""
-    raw = value.strip()
-    try:
-        return dt.date.fromisoformat(raw[:10]).isoformat()
-    except ValueError:
-        pass
-    try:
-        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        return ""
 
 
 def _guess_title(text: str, path: Path) -> str:
@@ -288,17 +277,3 @@ def _guess_title(text: str, path: Path) -> str:
     if 0 < len(first) <= 120:
         return first
     return path.stem.replace("_", " ").replace("-", " ")
-
-
-def _as_str(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _as_author(value: object) -> str:
-    if isinstance(value, list):
-        return ", ".join(_as_str(v) for v in value if _as_str(v))
-    return _as_str(value)

@@ -1,95 +1,55 @@
 """Incremental, idempotent ingest: hash, diff, embed, write, prune.
 
-Unchanged documents (same content hash) are skipped without re-embedding; changed ones get new
-chunks and then lose the old ones; with `prune`, documents whose files are gone from the given
-paths are removed. The whole run holds the index's write lock, and every document is committed on
-its own (see `ingest.index.store`), so an interrupted run leaves the previous or the new version
-of each document and nothing in between.
+Unchanged documents (same content hash, or a 304 from their server) are skipped without
+re-embedding; changed ones get new chunks and then lose the old ones; with `prune`, documents whose
+files are gone from the given paths (or whose entries are gone from a given feed or sitemap) are
+removed. URLs are fetched on a background thread while the first pages embed. The whole run holds
+the index's write lock, and every document is committed on its own (see `ingest.index.store`), so
+an interrupted run leaves the previous or the new version of each document and nothing in between.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
 
 from ingest.chunking import chunk_document, content_hash, embedding_text
-from ingest.index.models import Chunk, Document, Skipped
+from ingest.index.models import Chunk, Document, LoadResult
 from ingest.index.settings import IngestSettings
 from ingest.index.store import DocRecord, Store, ingest_lock, open_store
 from ingest.loaders import load_paths
+from ingest.prune import prune_and_count as _prune
+from ingest.sources.crawl import WebOptions, is_url
+from ingest.sources.guard import Resolver
+from ingest.sources.load import load_urls, merge
+from ingest.sources.stream import WebStream
+from ingest.summary import EmbedderLike, IngestSummary, Progress
 from ingest.writer import BatchWriter
+
+__all__ = ["EmbedderLike", "IngestSummary", "Progress", "WebSources", "ingest"]
 
 log = logging.getLogger(__name__)
 
 DOCS_PER_BATCH = 64
 
 
-class EmbedderLike(Protocol):
-    """What ingest needs from an embedder."""
-
-    model_id: str
-
-    def embed(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
-        """Embed texts."""
-        ...
-
-
-class Progress(Protocol):
-    """Progress reporting hooks (the CLI binds these to a rich progress bar)."""
-
-    def start(self, total_chunks: int) -> None:
-        """Embedding is about to start on `total_chunks` chunks."""
-
-    def advance(self, chunks: int) -> None:
-        """`chunks` more chunks are embedded."""
-
-
-@dataclass
-class IngestSummary:
-    """What an ingest did (or, with `dry_run`, would do)."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    chunks_written: int = 0
-    orphans_removed: int = 0
-    documents_total: int = 0
-    chunks_total: int = 0
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
-    dry_run: bool = False
-
-    @property
-    def changed(self) -> bool:
-        """True if the index was (or would be) modified."""
-        return bool(self.added or self.updated or self.removed or self.orphans_removed)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, with counts next to the id lists."""
-        data = asdict(self)
-        data["skipped"] = [asdict(s) for s in self.skipped]
-        data["counts"] = {
-            key: len(getattr(self, key))
-            for key in ("added", "updated", "unchanged", "removed", "skipped")
-        }
-        return data
-
-
 AfterWrite = Callable[[Store, IngestSummary], object]
 
 
+@dataclass(frozen=True)
+class WebSources:
+    """Per-URL options (from a sources file) and the DNS resolver the SSRF guard uses."""
+
+    options: Mapping[str, WebOptions] = field(default_factory=dict)
+    resolve: Resolver | None = None
+
+
 def ingest(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     *,
     settings: IngestSettings,
     embedder: EmbedderLike,
@@ -98,16 +58,27 @@ def ingest(
     progress: Progress | None = None,
     after_write: AfterWrite | None = None,
     store: Store | None = None,
+    web: WebSources | None = None,
 ) -> IngestSummary:
-    """Bring the index in line with the articles under `paths`."""
+    """Bring the index in line with the articles under `paths` (files, folders or URLs)."""
     started = time.perf_counter()
     summary = IngestSummary(dry_run=dry_run)
-    loaded = load_paths(list(paths), max_bytes=int(settings.max_file_mb * 1_000_000))
+    files = [Path(p) for p in paths if not is_url(p)]
+    urls = [str(p).strip() for p in paths if is_url(p)]
+    loaded = load_paths(files, max_bytes=int(settings.max_file_mb * 1_000_000))
+    web = web or WebSources()
+    if urls and dry_run:  # load everything first; a real run fetches while it embeds
+        existing = store or _open_if_exists(settings)
+        known = set(existing.records()) if existing is not None else set()
+        fetched, _ = load_urls(
+            urls, settings=settings, known=known, options=web.options, resolve=web.resolve
+        )
+        loaded = merge(loaded, fetched)
     summary.skipped = loaded.skipped
     summary.timings["load"] = time.perf_counter() - started
 
     # Nothing to add and nothing to prune: read what is there, create nothing.
-    read_only = dry_run or (not loaded.documents and not prune)
+    read_only = dry_run or (not loaded.documents and not prune and not urls)
     if read_only and store is None:
         store = _open_if_exists(settings)
     elif store is None:
@@ -115,7 +86,8 @@ def ingest(
 
     if read_only:
         records = store.records() if store is not None else {}
-        _classify(loaded.documents, records, summary, loaded.roots, loaded.skipped, prune)
+        _classify(loaded.documents, records, summary)
+        _prune(loaded, records, summary, prune)
         summary.documents_total = len(records) + len(summary.added) - len(summary.removed)
         summary.seconds = time.perf_counter() - started
         return summary
@@ -123,16 +95,40 @@ def ingest(
     assert store is not None
     with ingest_lock(settings):
         records = store.records()
-        todo = _classify(loaded.documents, records, summary, loaded.roots, loaded.skipped, prune)
-        orphans = store.orphan_chunk_ids(records)
-        if todo or summary.removed or orphans:
-            store.bump_generation()
-        if orphans:
-            log.info("removing %d chunks left by an interrupted ingest", len(orphans))
-            store.delete_chunks(orphans)
-            summary.orphans_removed = len(orphans)
-        store.delete_documents(records[d] for d in summary.removed)
-        _embed_and_write(todo, records, settings, embedder, store, summary, progress)
+        stream = None
+        if urls:
+            stream = WebStream(
+                urls,
+                settings=settings,
+                known=set(records),
+                options=web.options,
+                resolve=web.resolve,
+            ).start()
+        changing = _GenerationBump(store)
+        try:
+            todo = _classify(loaded.documents, records, summary)
+            orphans = store.orphan_chunk_ids(records)
+            if orphans:
+                log.info("removing %d chunks left by an interrupted ingest", len(orphans))
+                changing()
+                store.delete_chunks(orphans)
+                summary.orphans_removed = len(orphans)
+            more = _streamed(stream, loaded, records, summary) if stream is not None else ()
+            _embed_and_write(
+                todo, more, records, settings, embedder, store, summary, progress, changing
+            )
+        except BaseException:
+            if stream is not None:
+                stream.cancel()
+            raise
+        if stream is not None:
+            summary.timings["load"] += stream.seconds
+            loaded = merge(loaded, stream.result)
+            summary.skipped = loaded.skipped
+        _prune(loaded, records, summary, prune)
+        if summary.removed:
+            changing()
+            store.delete_documents(records[d] for d in summary.removed)
         if summary.changed:
             store.bump_generation()
         if after_write is not None:
@@ -141,6 +137,8 @@ def ingest(
             summary.timings["lexical"] = time.perf_counter() - t0
         summary.documents_total = store.count_documents()
         summary.chunks_total = store.count_chunks()
+        if stream is not None:
+            stream.cache.save()  # only now: a 304 next time must mean "the indexed copy is current"
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -156,13 +154,34 @@ def _open_if_exists(settings: IngestSettings) -> Store | None:
         return None
 
 
+class _GenerationBump:
+    """Bump the store's generation once, before the first change (an unchanged run bumps none)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._done = False
+
+    def __call__(self) -> None:
+        if not self._done:
+            self._store.bump_generation()
+            self._done = True
+
+
+def _streamed(
+    stream: WebStream, files: LoadResult, records: dict[str, DocRecord], summary: IngestSummary
+) -> Iterator[list[tuple[Document, str]]]:
+    """Classify web documents as they arrive (a doc id already loaded from a file wins)."""
+    taken = {d.doc_id for d in files.documents}
+    for documents in stream.batches(DOCS_PER_BATCH):
+        fresh = [d for d in documents if d.doc_id not in taken]
+        taken.update(d.doc_id for d in fresh)
+        todo = _classify(fresh, records, summary)
+        if todo:
+            yield todo
+
+
 def _classify(
-    documents: list[Document],
-    records: dict[str, DocRecord],
-    summary: IngestSummary,
-    roots: list[Path],
-    skipped: list[Skipped],
-    prune: bool,
+    documents: list[Document], records: dict[str, DocRecord], summary: IngestSummary
 ) -> list[tuple[Document, str]]:
     todo: list[tuple[Document, str]] = []
     for document in documents:
@@ -176,64 +195,41 @@ def _classify(
         else:
             summary.updated.append(document.doc_id)
         todo.append((document, digest))
-    if prune:
-        present = {d.doc_id for d in documents}
-        # A file that could not be read this time, or that sits in a folder that could not be
-        # listed, keeps its document: a transient read error must not delete data.
-        unreadable = [
-            Path(s.where.rsplit(":", 1)[0] if ".jsonl:" in s.where else s.where) for s in skipped
-        ]
-        for record in records.values():
-            source_file = record.path.rsplit(":", 1)[0] if ".jsonl:" in record.path else record.path
-            if (
-                record.doc_id not in present
-                and _under_any(source_file, roots)
-                and not _under_any(source_file, unreadable)
-            ):
-                summary.removed.append(record.doc_id)
     return todo
-
-
-def _under_any(path: str, roots: list[Path]) -> bool:
-    if not path:
-        return False
-    target = Path(path).resolve()
-    for root in roots:
-        base = root.resolve()
-        if target == base or base in target.parents:
-            return True
-    return False
 
 
 def _embed_and_write(
     todo: list[tuple[Document, str]],
+    more: Iterable[list[tuple[Document, str]]],
     records: dict[str, DocRecord],
     settings: IngestSettings,
     embedder: EmbedderLike,
     store: Store,
     summary: IngestSummary,
     progress: Progress | None,
+    before_write: Callable[[], None],
 ) -> None:
+    """Embed and write `todo`, then each batch of `more` as it arrives (pages being fetched)."""
     t0 = time.perf_counter()
-    planned: list[tuple[Document, str, list[Chunk]]] = [
-        (
-            document,
-            digest,
-            chunk_document(
-                document, size=settings.chunk_size, overlap=settings.chunk_overlap, digest=digest
-            ),
-        )
-        for document, digest in todo
-    ]
+    planned = [_plan(document, digest, settings) for document, digest in todo]
     summary.timings["chunk"] = time.perf_counter() - t0
-    total = sum(len(chunks) for _, _, chunks in planned)
     if progress is not None:
-        progress.start(total)
+        progress.start(sum(len(chunks) for _, _, chunks in planned))
+
+    def later() -> Iterator[list[Planned]]:
+        for batch in more:
+            t1 = time.perf_counter()
+            items = [_plan(document, digest, settings) for document, digest in batch]
+            summary.timings["chunk"] += time.perf_counter() - t1
+            if progress is not None:
+                progress.grow(sum(len(chunks) for _, _, chunks in items))
+            yield items
+
+    now = (planned[i : i + DOCS_PER_BATCH] for i in range(0, len(planned), DOCS_PER_BATCH))
     embed_seconds = 0.0
     writer = BatchWriter(store, records, where=settings.where)
     try:
-        for start in range(0, len(planned), DOCS_PER_BATCH):
-            batch = planned[start : start + DOCS_PER_BATCH]
+        for batch in itertools.chain(now, later()):
             texts = [embedding_text(doc, chunk) for doc, _, chunks in batch for chunk in chunks]
             t1 = time.perf_counter()
             vectors = embedder.embed(texts, progress.advance if progress is not None else None)
@@ -243,6 +239,7 @@ def _embed_and_write(
             for document, digest, chunks in batch:
                 items.append((document, digest, chunks, vectors[offset : offset + len(chunks)]))
                 offset += len(chunks)
+            before_write()
             writer.put(items)
             summary.chunks_written += len(texts)
     except BaseException:
@@ -255,3 +252,11 @@ def _embed_and_write(
     summary.timings["embed"] = embed_seconds
     summary.timings["write"] = writer.busy_seconds
     summary.timings["write_wait"] = time.perf_counter() - t2
+
+
+Planned = tuple[Document, str, list[Chunk]]
+
+
+def _plan(document: Document, digest: str, settings: IngestSettings) -> Planned:
+    size, overlap = settings.chunk_size, settings.chunk_overlap
+    return document, digest, chunk_document(document, size=size, overlap=overlap, digest=digest)

@@ -85,7 +85,7 @@ def test_empty_folder_is_a_clear_error(store_env: Path, tmp_path: Path) -> None:
     empty.mkdir()
     result = runner.invoke(app, ["ingest", "--json", str(empty)])
     assert result.exit_code == 2
-    assert "found no .md, .txt, .html or .jsonl files" in result.stderr
+    assert "found no .md, .txt, .html, .jsonl, .pdf or .docx files" in result.stderr
     assert result.stdout == ""  # no summary before the error
     assert not store_env.exists()  # and no empty store left behind
 

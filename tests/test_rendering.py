@@ -224,3 +224,25 @@ def test_quoted_article_text_is_not_turned_into_formatting() -> None:
 def test_model_answers_keep_their_formatting() -> None:
     (message,) = render_answer(answer("Sales rose **sharply** [1].", [citation(1)], mode="llm"))
     assert message.content.startswith("Sales rose **sharply** [1].")
+
+
+def test_a_web_or_pdf_source_shows_its_link_date_and_page() -> None:
+    from bot.answer.models import Citation
+    from bot.discord_app.rendering import source_entry
+
+    citation = Citation(
+        n=1,
+        doc_id="https://example.org/report.pdf",
+        chunk_id="c",
+        title="Transport report",
+        url="https://example.org/report.pdf",
+        published_date="2026-11-20",
+        quote="The ferry carried 1.9 million passengers.",
+        page=3,
+    )
+    compact = source_entry(citation, embed=False)
+    assert compact.startswith("**[1]** Transport report <https://example.org/report.pdf>")
+    assert "· 2026-11-20 · p. 3" in compact
+    assert "[Transport report](https://example.org/report.pdf) · 2026-11-20 · p. 3" in source_entry(
+        citation, embed=True
+    )

@@ -111,6 +111,7 @@ def check_citations(
                 published_date=passage.published_date,
                 quote=trim(" … ".join(quotes[n]), QUOTE_LIMIT * len(quotes[n])),
                 path=passage.path,
+                page=passage.page,
             )
         )
     return CheckedAnswer(" ".join(s for s in out if s), citations, unsupported, dropped)

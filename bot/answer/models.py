@@ -22,6 +22,7 @@ class Passage:
     path: str = ""
     start: int = 0
     score: float = 0.0
+    page: int = 0  # the PDF page the passage starts on (0: not a paged document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,15 @@ class Citation:
     published_date: str
     quote: str
     path: str = ""  # the file it came from (shown by the CLI when there is no url)
+    page: int = 0  # the PDF page the quoted passage starts on (0: not a paged document)
+
+    @property
+    def where(self) -> str:
+        """The date and page to show after the title: "2024-03-15 · p. 3"."""
+        parts = [self.published_date] if self.published_date else []
+        if self.page:
+            parts.append(f"p. {self.page}")
+        return " · ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """The `ask --json` citation object."""
@@ -47,6 +57,7 @@ class Citation:
             "published_date": self.published_date,
             "quote": self.quote,
             "chunk_id": self.chunk_id,
+            "page": self.page,
         }
 
 

@@ -268,6 +268,7 @@ def committed(store: Store, hits: list[Hit]) -> list[Passage]:
                 path=record.path,
                 start=int(meta.get("start", 0)),
                 score=score,
+                page=int(meta.get("page", 0)),
             )
         )
     return passages

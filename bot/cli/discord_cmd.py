@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from bot.discord_app.sync_task import SyncPlan
 
 TOKEN_HELP = (
     "set DISCORD_TOKEN in the environment or .env to your bot's token "
@@ -24,6 +27,19 @@ def discord_command(
     sync: Annotated[
         bool, typer.Option("--sync", help="Re-register the slash commands with Discord on start.")
     ] = False,
+    sync_every: Annotated[
+        str | None,
+        typer.Option(
+            "--sync-every",
+            help="Also sync the sources file every INTERVAL (15m, 1h) while the bot runs.",
+        ),
+    ] = None,
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources", help="The sources file for --sync-every [default: ./citebot.toml]."
+        ),
+    ] = None,
 ) -> None:
     """Run the Discord bot (needs DISCORD_TOKEN)."""
     import aiohttp
@@ -32,16 +48,27 @@ def discord_command(
     from bot.app import build_citebot
     from bot.cli.main import fail, load_settings, user_errors
     from bot.discord_app.client import DiscordApp
+    from bot.discord_app.sync_task import sync_with
     from bot.feedback import FeedbackStore, feedback_path
+    from ingest.index.embeddings import build_embedder
+    from ingest.index.errors import EmptyIndex
 
     logging.getLogger("bot").setLevel(logging.INFO)  # the start-up report is always shown
     with user_errors():
         settings = load_settings()
         if settings.discord_token is None:
             fail(f"DISCORD_TOKEN is not set: {TOKEN_HELP}")
-        citebot = build_citebot(settings)
+        plan = sync_plan(sync_every, sources, max_pages=settings.max_pages)
+        try:
+            citebot = build_citebot(settings)
+        except EmptyIndex:
+            if plan is None:
+                raise
+            typer.echo("The index is empty: syncing the sources once before connecting.", err=True)
+            sync_with(settings, build_embedder(settings), plan)
+            citebot = build_citebot(settings)
         feedback = FeedbackStore(feedback_path(settings))
-        app = DiscordApp(citebot, feedback=feedback, sync=sync)
+        app = DiscordApp(citebot, feedback=feedback, sync=sync, sync_plan=plan)
         token = settings.discord_token.get_secret_value()
         try:
             app.client.run(token, log_handler=None)
@@ -59,6 +86,21 @@ def discord_command(
                 f"cannot reach Discord ({type(exc).__name__}). Check the network connection "
                 "(and https://discordstatus.com), then run `citebot discord` again."
             )
+
+
+def sync_plan(every: str | None, sources: Path | None, *, max_pages: int) -> SyncPlan | None:
+    """The background sync `--sync-every` asks for (None without it); exits on a bad value."""
+    from bot.cli.main import fail
+    from bot.discord_app.sync_task import SyncPlan
+    from ingest.sources.config import DEFAULT_FILE, load_sources, parse_duration
+
+    if every is None:
+        return None
+    try:
+        interval = parse_duration(every)
+    except ValueError as exc:
+        fail(f"--sync-every: {exc}.")
+    return SyncPlan(load_sources(sources or DEFAULT_FILE, max_pages=max_pages), interval)
 
 
 def feedback_command(

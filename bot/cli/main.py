@@ -45,6 +45,8 @@ def _root(
         handler.setLevel(level)
     for noisy in ("httpx", "httpx2", "chromadb", "discord.http", "openai", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for parser in ("usp", "trafilatura", "htmldate"):  # what they warn about is in the skip list
+        logging.getLogger(parser).setLevel(logging.ERROR)
     ctx.obj = {"verbose": verbose}
 
 
@@ -107,13 +109,42 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object ins
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.md .txt .html .jsonl).")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files or folders (.md .txt .html .jsonl .pdf .docx), or URLs of articles, "
+            "RSS/Atom feeds, sitemaps, PDFs and Word files.",
+            show_default=False,
+        ),
+    ],
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove documents whose files are gone from PATHS.")
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            help="Only feed/sitemap pages whose URL matches (glob).",
+            show_default=False,
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Skip feed/sitemap pages whose URL matches (glob).",
+            show_default=False,
+        ),
+    ] = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option(
+            "--max-pages", min=1, help="Pages per feed or sitemap [env: CITEBOT_MAX_PAGES]."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     store: StoreOpt = None,
     collection: CollectionOpt = None,
@@ -122,13 +153,21 @@ def ingest(
     from bot.cli.output import ingest_progress, print_ingest_summary
     from ingest.index.embeddings import build_embedder
     from ingest.index.lexical import update_lexical_index
+    from ingest.pipeline import WebSources
     from ingest.pipeline import ingest as run_ingest
+    from ingest.sources.crawl import WebOptions, is_url
 
     with user_errors(INGEST_INTERRUPTED):
         settings = load_settings(store=store, collection=collection)
-        missing = [p for p in paths if not p.exists()]
+        missing = [p for p in paths if not is_url(p) and not Path(p).exists()]
         if missing and len(missing) == len(paths):
             fail(f"no such file or folder: {', '.join(map(str, missing))}")
+        options = WebOptions(
+            include=tuple(include or ()),
+            exclude=tuple(exclude or ()),
+            max_pages=max_pages or settings.max_pages,
+        )
+        web = WebSources(options={p.strip(): options for p in paths if is_url(p)})
         embedder = build_embedder(settings)
         with ingest_progress(enabled=not as_json and sys.stderr.isatty()) as progress:
             summary = run_ingest(
@@ -139,10 +178,11 @@ def ingest(
                 dry_run=dry_run,
                 progress=progress,
                 after_write=lambda st, _: update_lexical_index(st, settings),
+                web=web,
             )
     found = summary.added or summary.updated or summary.unchanged or summary.skipped
     if not found and not summary.removed:
-        fail(f"found no .md, .txt, .html or .jsonl files under {', '.join(map(str, paths))}.")
+        fail(f"found no .md, .txt, .html, .jsonl, .pdf or .docx files under {', '.join(paths)}.")
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
@@ -182,7 +222,8 @@ def ask(
 def status(
     as_json: JsonOpt = False, store: StoreOpt = None, collection: CollectionOpt = None
 ) -> None:
-    """Show the index: where it is, the embedding model and how much it holds."""
+    """Show the index (where, which model, how much) and each synced source's last run."""
+    from bot.cli.sync_cmd import source_status
     from ingest.index.store import open_store
 
     with user_errors():
@@ -196,11 +237,17 @@ def status(
             "chunks": index.count_chunks(),
             "mode": "llm" if settings.llm_enabled else "extractive",
         }
+        sources = source_status(settings)
     if as_json:
-        typer.echo(json.dumps(info))
-    else:
-        for key, value in info.items():
-            typer.echo(f"{key:>16}: {value}")
+        typer.echo(json.dumps({**info, "sources": sources}))
+        return
+    for key, value in info.items():
+        typer.echo(f"{key:>16}: {value}")
+    for row in sources:
+        last = row["last_success"] or "never"
+        error = f"; last error: {row['last_error']}" if row["last_error"] else ""
+        counts = f"{row['documents']} documents, last success {last}{error}"
+        typer.echo(f"{'source':>16}: {row['name']}: {counts}")
 
 
 def main() -> None:

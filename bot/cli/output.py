@@ -33,6 +33,11 @@ class _RichProgress:
         if self._task is not None:
             self._progress.advance(self._task, chunks)  # type: ignore[arg-type]
 
+    def grow(self, chunks: int) -> None:
+        if self._task is not None:
+            task = self._progress.tasks[-1]
+            self._progress.update(task.id, total=(task.total or 0) + chunks)
+
 
 @contextmanager
 def ingest_progress(*, enabled: bool) -> Iterator[_RichProgress | None]:
@@ -102,7 +107,7 @@ def print_answer(answer: Answer) -> None:
     out.print()
     out.print("[bold]Sources[/]")
     for c in answer.citations:
-        date = f" ({c.published_date})" if c.published_date else ""
+        date = f" ({c.where})" if c.where else ""
         out.print(f"[bold][{c.n}][/] {escape(c.title)}{date}")
         if c.url or c.path:
             out.print(f"    {escape(c.url or _shown_path(c.path))}")

@@ -24,6 +24,7 @@ from bot.discord_app.buttons import FeedbackButton
 from bot.discord_app.delivery import NO_MENTIONS, reply_privately
 from bot.discord_app.handler import QuestionHandler
 from bot.discord_app.rendering import neutralise, render_notice
+from bot.discord_app.sync_task import SyncPlan, start_sync_task
 from bot.feedback import FeedbackStore, feedback_path
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,9 @@ class DiscordApp:
         feedback: FeedbackStore | None = None,
         sync: bool = False,
         stream_interval: float = 1.0,
+        sync_plan: SyncPlan | None = None,
     ):
+        self.sync_plan = sync_plan  # `--sync-every`: keep the sources file's sources fresh
         self.citebot = citebot
         self.settings = citebot.settings
         self.sync = sync
@@ -126,6 +129,8 @@ class DiscordApp:
     async def setup(self) -> None:
         """Called once before connecting: buttons survive restarts; commands sync when changed."""
         self.client.add_dynamic_items(FeedbackButton)
+        if self.sync_plan is not None:
+            self.sync_task = start_sync_task(self.citebot, self.sync_plan)
         fingerprint = self.commands_fingerprint()
         app_id = self.client.application_id or 0  # known here: setup runs after login
         marker = feedback_path(self.settings).parent / f"discord-commands-{app_id}.sha256"

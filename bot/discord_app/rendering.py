@@ -205,8 +205,8 @@ def source_entry(citation: Citation, *, embed: bool) -> str:
         )
     else:
         head = f"**[{citation.n}]** {title}" + (f" <{url}>" if url else "")
-    if citation.published_date:
-        head += f" · {citation.published_date}"
+    if citation.where:
+        head += f" · {citation.where}"
     quote = neutralise(discord.utils.escape_markdown(trim(citation.quote, QUOTE_CHARS)))
     return f"{head}\n> {quote}" if quote else head
 

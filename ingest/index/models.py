@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,11 @@ class Document:
     published_date: str = ""
     author: str = ""
     path: str = ""
+    pages: tuple[int, ...] = ()  # where each page starts in `text` (PDFs); empty otherwise
+
+    def page_at(self, offset: int) -> int:
+        """The 1-based page holding `offset` (0 when the document has no pages)."""
+        return bisect.bisect_right(self.pages, offset) if self.pages else 0
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -43,6 +49,7 @@ class Chunk:
     text: str
     start: int
     end: int
+    page: int = 0  # 1-based page of `start` in a paged document (PDF); 0 otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,9 @@ class LoadResult:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
+    web_roots: list[str] = field(default_factory=list)  # URLs given, for --prune
+    unchanged: list[str] = field(default_factory=list)  # doc ids a 304 vouched for (not loaded)
+    kept: list[str] = field(default_factory=list)  # doc ids whose URL failed this time: keep them
 
 
 def chunk_id(doc_id: str, digest: str, index: int) -> str:

@@ -54,6 +54,17 @@ class IngestSettings(BaseSettings):
     chunk_overlap: int = Field(150, ge=0, validation_alias=env("CITEBOT_CHUNK_OVERLAP"))
     max_file_mb: float = Field(20.0, gt=0, validation_alias=env("CITEBOT_MAX_FILE_MB"))
 
+    # Fetching URLs, feeds and sitemaps (ingest.sources).
+    allow_private_urls: bool = Field(False, validation_alias=env("CITEBOT_ALLOW_PRIVATE_URLS"))
+    fetch_timeout: float = Field(20.0, gt=0, le=600, validation_alias=env("CITEBOT_FETCH_TIMEOUT"))
+    fetch_retries: int = Field(2, ge=0, le=10, validation_alias=env("CITEBOT_FETCH_RETRIES"))
+    fetch_concurrency: int = Field(
+        4, ge=1, le=32, validation_alias=env("CITEBOT_FETCH_CONCURRENCY")
+    )
+    fetch_rate: float = Field(10.0, ge=0, validation_alias=env("CITEBOT_FETCH_RATE"))
+    max_redirects: int = Field(5, ge=0, le=20, validation_alias=env("CITEBOT_MAX_REDIRECTS"))
+    max_pages: int = Field(500, ge=1, validation_alias=env("CITEBOT_MAX_PAGES"))
+
     @field_validator("collection")
     @classmethod
     def _chroma_collection_name(cls, value: str) -> str:

@@ -243,6 +243,7 @@ class Store:
                         "start": chunk.start,
                         "end": chunk.end,
                         "content_hash": digest,
+                        **({"page": chunk.page} if chunk.page else {}),
                     }
                 )
                 vectors.append(vector)

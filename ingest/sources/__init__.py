@@ -1,0 +1,1 @@
+"""Web and document sources: polite guarded fetching, articles, feeds, sitemaps, PDF and DOCX."""
