@@ -209,7 +209,7 @@ def test_reply_citing_missing_sources_has_them_dropped(
     assert [c.n for c in answer.citations] == [1]
 
 
-def test_reply_citing_only_missing_sources_is_not_trusted(
+def test_reply_citing_only_missing_sources_is_re_cited_to_the_passage_that_says_it(
     llm_settings: Settings, openai_wire: OpenAIWire
 ) -> None:
     openai_wire.reply("Honda aims for 100 percent electric vehicle sales by 2040 [9].")
@@ -217,8 +217,9 @@ def test_reply_citing_only_missing_sources_is_not_trusted(
 
     answer = citebot.answerer.answer(QUESTION)
 
-    assert answer.mode == "extractive"
-    assert "[9]" not in answer.text
+    assert answer.mode == "llm"
+    assert "[9]" not in answer.text and answer.text.endswith("[1].")
+    assert answer.claims[0]["decision"] == "re-cited"
     assert answer.citations and all(1 <= c.n <= len(answer.citations) for c in answer.citations)
 
 

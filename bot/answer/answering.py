@@ -13,7 +13,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answer import prompts
 from bot.answer.answerability import Model, Rarity, default_model, passage_stems, prepare
-from bot.answer.citations import MARKER, check_citations
+from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, answer_sentences, compose
 from bot.answer.llm import (
     LLMError,
@@ -25,9 +25,9 @@ from bot.answer.llm import (
     condense_question,
 )
 from bot.answer.models import Answer, Mode, Passage
+from bot.answer.posting import llm_answer
 from bot.answer.retrieval import Query
 from bot.answer.sanitize import sanitize_answer
-from bot.answer.sentences import split_sentences
 from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup
 
@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 REFUSAL = "I couldn't find that in the indexed articles."
 FOREIGN = "I can only answer questions in English for now."
 FALLBACK_NOTICE = "The language model is unavailable, so this answer quotes the articles directly."
-UNVERIFIED_NOTICE = (
-    "The model's answer could not be matched to the sources, so this answer quotes them directly."
-)
 
 
 class Retriever(Protocol):
@@ -237,35 +234,11 @@ class Answerer:
         )
 
     def from_llm(self, question: str, raw: str, passages: list[Passage], as_of: str) -> Answer:
-        """Check the model's citations; refuse, keep, or replace an unsupported answer."""
+        """Check the model's answer claim by claim; refuse, post what holds, or quote instead."""
         raw = sanitize_answer(raw, passages)
         if prompts.NOT_FOUND.lower().rstrip(".") in raw.lower():
             return self.refusal(question, passages, as_of)
-        checked = check_citations(raw, passages)
-        sentences = split_sentences(raw)
-        central = MARKER.sub("", sentences[0].text).strip() if sentences else ""
-        if not checked.citations or central in checked.unsupported:
-            log.info(
-                "LLM answer failed the citation check (%d unsupported)", len(checked.unsupported)
-            )
-            answer = self.extractive(question, passages, as_of)
-            answer.notice = "" if answer.refused else UNVERIFIED_NOTICE
-            return answer
-        notice = ""
-        if checked.unsupported:
-            notice = "Statements with no supporting source were removed."
-            checked = check_citations(_drop_unsupported(raw, checked.unsupported), passages)
-        return Answer(
-            question=question,
-            text=checked.text,
-            refused=False,
-            mode="llm",
-            citations=checked.citations,
-            retrieved=passages,
-            notice=notice,
-            searched=self.documents(),
-            as_of=as_of,
-        )
+        return llm_answer(self, question, raw, passages, as_of)
 
 
 def _sanitized(on_delta: OnDelta | None, passages: list[Passage]) -> OnDelta | None:
@@ -278,13 +251,6 @@ def _sanitized(on_delta: OnDelta | None, passages: list[Passage]) -> OnDelta | N
         await sink(sanitize_answer(text, passages))
 
     return send
-
-
-def _drop_unsupported(raw: str, unsupported: list[str]) -> str:
-    keep = [
-        s.text for s in split_sentences(raw) if MARKER.sub("", s.text).strip() not in unsupported
-    ]
-    return " ".join(keep)
 
 
 def _timed(answer: Answer, started: float, retrieved_at: float) -> Answer:

@@ -71,7 +71,6 @@ def check_citations(
     """Verify and renumber the `[n]` markers of `answer` (numbers index `passages` from 1)."""
     renumber: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
-    citations: list[Citation] = []
     unsupported: list[str] = []
     dropped = 0
     out: list[str] = []
@@ -99,6 +98,15 @@ def check_citations(
                 quotes[n].append(quote)  # every claim a source backs shows its own evidence
             labels.append(f"[{renumber[n]}]")
         out.append(_attach(claim, "".join(labels)))
+    citations = build_citations(renumber, quotes, passages)
+    return CheckedAnswer(" ".join(s for s in out if s), citations, unsupported, dropped)
+
+
+def build_citations(
+    renumber: dict[int, int], quotes: dict[int, list[str]], passages: list[Passage]
+) -> list[Citation]:
+    """The numbered sources: passage n (1-based) becomes `[renumber[n]]`, quoting `quotes[n]`."""
+    citations = []
     for n, number in renumber.items():
         passage = passages[n - 1]
         citations.append(
@@ -114,7 +122,48 @@ def check_citations(
                 page=passage.page,
             )
         )
-    return CheckedAnswer(" ".join(s for s in out if s), citations, unsupported, dropped)
+    return citations
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """The claims that survived, in one canonical style (`claim [1].`), and their sources."""
+
+    text: str
+    citations: list[Citation]
+    renumber: dict[int, int]  # passage number (1-based) -> its number in the posted answer
+
+
+def render(claims: list[tuple[str, tuple[int, ...], int, bool]], passages: list[Passage]) -> Posted:
+    """Write (text, passage numbers, block, bullet) claims as `claim [1].`, numbered by first use.
+
+    Claims of one paragraph are joined by spaces; list items stay list items ("- claim [1]").
+    """
+    renumber: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    blocks: list[tuple[bool, list[str]]] = []
+    last_block: int | None = None
+    for text, sources, block, bullet in claims:
+        labels = []
+        for n in sources:
+            if n not in renumber:
+                renumber[n] = len(renumber) + 1
+                quotes[n] = []
+            quote = best_quote(text, passages[n - 1])
+            if quote not in quotes[n]:
+                quotes[n].append(quote)
+            labels.append(f"[{renumber[n]}]")
+        sentence = _attach(text, "".join(labels))
+        if block != last_block:
+            blocks.append((bullet, []))
+            last_block = block
+        blocks[-1][1].append(sentence)
+    lines = [f"- {' '.join(parts)}" if bullet else " ".join(parts) for bullet, parts in blocks]
+    joined = "".join(
+        (("\n" if bullet and i and blocks[i - 1][0] else "\n\n") if i else "") + line
+        for i, ((bullet, _), line) in enumerate(zip(blocks, lines, strict=True))
+    )
+    return Posted(joined, build_citations(renumber, quotes, passages), renumber)
 
 
 def _attach(claim: str, labels: str) -> str:

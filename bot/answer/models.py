@@ -77,6 +77,7 @@ class Answer:
     searched: int = 0  # how many documents the index held when answering
     as_of: str = ""
     answerability: float = 0.0  # extractive: the best sentence's probability of answering
+    claims: list[dict[str, Any]] = field(default_factory=list)  # LLM mode: each claim's decision
     unsupported_language: bool = False  # refused because the question is not in English
 
     def refusal_text(self) -> str:
@@ -108,6 +109,7 @@ class Answer:
                 for p in self.retrieved
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "claims": self.claims,
         }
 
 

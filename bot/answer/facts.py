@@ -1,0 +1,365 @@
+"""The checkable facts of a sentence, read the way a fact-checker reads them.
+
+- numbers, normalised: "100%" = "100 percent", "$1.2bn" = "1.2 billion dollars" = 1.2e9,
+  "eight weeks" = "8 weeks", "third" = "3rd", ranges ("2-3", "two to three") give both ends;
+- dates: month and weekday names (years are numbers);
+- names: runs of capitalised words ("Ines Marquardt", "General Motors", "northern Spain"'s "Spain"),
+  acronyms ("GM", "WHO"); a sentence's first word only when it is not an ordinary word;
+- polarity: negations ("not", "never", "yet to", "failed to") and reversing verbs ("abandoned",
+  "dropped", "cancelled", "denied", "halted").
+
+`Evidence` holds the same facts of a passage (plus its title and metadata) so a claim's facts can be
+looked up: every number, date and name a claim states must be there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.answer.text import stem
+
+UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+UNITS |= {"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13}
+UNITS |= {"fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18}
+UNITS |= {"nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
+UNITS |= {"seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12}
+ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+ORDINALS |= {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
+SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6}
+SCALES |= {"billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "t": 1e12}
+MONTHS = "january february march april may june july august september october november december"
+MONTH_NAMES = {m: i for i, m in enumerate(MONTHS.split(), start=1)}
+MONTH_NAMES |= {m[:3]: i for m, i in list(MONTH_NAMES.items())} | {"sept": 9}
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+NEGATORS = frozenset(
+    """not no never cannot without none nobody nothing neither nor yet failed fail fails failing
+    declined declines decline declining denied denies deny denying refused refuses refuse
+    refusing unable lack lacks lacked missed misses miss undisclosed unless""".split()
+)
+# Reversing verbs: "abandoned", "scrapping", "shelves", "voted down" reverse what follows.
+REVERSER = re.compile(
+    r"(?:abandon|dropp?|cancel|scrap|halt|reject|stopp?|suspend|withdr[ae]w|revers|ditch|shelv"
+    r"|eliminat|abolish|paus|veto|revok|repeal|outlaw|stall)\w*|bann?(?:s|ed|ing)?"
+)
+_PHRASE_REVERSER = frozenset({"voted down", "vote down", "turned down", "turn down"})
+# Opposites that flip a claim ("admitted" where the passage says "denied"); `*` ends a prefix.
+OPPOSITES = tuple(
+    tuple(side.split("|") for side in pair.split("/"))
+    for pair in """admit*/den*|deny* approv*/reject*|veto* sign|signs|signed|signing/veto* accept*/reject*|refus*
+    agree*|offer*/refus*|declin* confirm*/den*|declin* win|wins|won|winning/lose|loses|lost|losing
+    rise|rises|rose|rising/fall|falls|fell|falling increas*/decreas* gain*/lose|loses|lost|losing
+    join*/leav*|left stay*/leav*|resign* keep*|kept/stop* support*/oppos* pass|passed/fail*
+    allow*/block* buy*|bought/sell*|sold expand*/ban|bans|banned|banning lift*/impos*
+    resum*/suspend* continu*/stopp* includ*/exclud* guilty/innocent acquit*/convict*
+    defend*/criticiz*|kill*|scrap*|remov* surviv*/die|died|dies alive/dead""".split()
+)
+# Words that open sentences without naming anything, and capitalised words that are no name.
+_FUNCTION_WORDS = frozenset(
+    """a an the and or but if of in on at to for from by with as is are was were be been it its
+    this that these those he she they we you his her their our my your who what when where which
+    why how not no nor so than then there here all any some each both""".split()
+)
+_COMMON_CAPITALISED = frozenset(
+    """i beyond however meanwhile also while although though despite after before following
+    since because if when where yes no instead still yet then thus so overall today tomorrow
+    yesterday earlier later both each every other another such some many most several few just
+    only more less about nearly almost roughly around over under up down""".split()
+)
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?P<ord>st|nd|rd|th)?"
+    r"(?:\s*(?P<pct>%|percent\b|per cent\b))?"
+    r"(?:\s*-?\s*(?P<scale>thousand|million|billion|trillion|bn|mn|mln|tn|[kmbt])\b)?",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&]*(?:[.'’-][A-Za-z0-9]+)*\.?|\d+")
+_SPELLED = re.compile(
+    r"\b(?:(?P<tens>twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-])?"
+    r"(?P<word>" + "|".join(sorted(UNITS | ORDINALS, key=len, reverse=True)) + r")"
+    r"(?:[\s-]+(?P<scale>thousand|million|billion|trillion))?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number as stated (`surface`) and its value (scales applied)."""
+
+    surface: str
+    value: float
+    ordinal: bool = False
+    raw: float = 0.0  # the value before any scale ("70" of "$70 billion")
+
+
+def numbers_in(text: str) -> list[Number]:
+    """Every number stated in `text`, digits or words."""
+    found: list[Number] = []
+    for match in _NUMBER.finditer(text):
+        raw = match.group("num").replace(",", "")
+        value = float(raw)
+        scale = (match.group("scale") or "").lower()
+        if scale and not match.group("pct"):
+            if len(scale) == 1 and not _money_before(text, match.start()):
+                scale = ""  # "5 m" of height, "3 t" of weight are not millions/trillions
+            value *= SCALES.get(scale, 1.0)
+        found.append(Number(match.group(0).strip(), value, bool(match.group("ord")), float(raw)))
+    for match in _SPELLED.finditer(text):
+        word = match.group("word").lower()
+        if (word == "one" and not match.group("tens")) or (
+            word == "second" and not _ordinal_context(text, match.end())
+        ):
+            continue  # "one of the", "a second" (time): too ambiguous to check
+        raw = value = float(UNITS.get(word, ORDINALS.get(word, 0)))
+        if match.group("tens") and value < 10:
+            raw = value = value + UNITS[match.group("tens").lower()]
+        if match.group("scale"):
+            value *= SCALES[match.group("scale").lower()]
+        found.append(Number(match.group(0), value, word in ORDINALS, raw))
+    return found
+
+
+def _money_before(text: str, start: int) -> bool:
+    return text[max(0, start - 2) : start].strip()[-1:] in {"$", "€", "£", "¥"}
+
+
+def _ordinal_context(text: str, end: int) -> bool:
+    return bool(re.match(r"\s+(?:time|largest|biggest|highest|quarter|half|round)\b", text[end:]))
+
+
+def dates_in(text: str) -> set[str]:
+    """Month and weekday names in `text`, lower case and in full ("sept" -> "september")."""
+    out: set[str] = set()
+    full = MONTHS.split()
+    for match in re.finditer(r"\b([A-Z][a-z]+)\b\.?", text):
+        word = match.group(1).lower()
+        if word in WEEKDAYS:
+            out.add(word)
+        elif word in MONTH_NAMES:
+            if word == "may" and not re.match(r"\s*(?:\d|of\b)", text[match.end() :]):
+                continue  # the modal verb ("May partner"), not the month
+            out.add(full[MONTH_NAMES[word] - 1])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A run of capitalised words (or an acronym) and its words."""
+
+    surface: str
+    words: tuple[str, ...]
+
+
+def names_in(text: str) -> list[Name]:
+    """Capitalised runs in `text`: people, organisations, places, products."""
+    out: list[Name] = []
+    run: list[str] = []
+    tokens = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
+    for i, (token, start) in enumerate(tokens):
+        word = token.rstrip(".")
+        initial = i == 0 or _opens_sentence(text, start)
+        if _is_name_word(word, initial):
+            run.append(word)
+            continue
+        if (
+            run
+            and word.lower() in {"of", "de", "la", "von", "van", "der", "al"}
+            and i + 1 < len(tokens)
+        ):
+            nxt = tokens[i + 1][0]
+            if nxt[:1].isupper():
+                run.append(word)
+                continue
+        _flush(run, out)
+    _flush(run, out)
+    return out
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" *_\"'“‘(")
+    return not before or before[-1] in ".!?:;\n-–—•"
+
+
+def _is_name_word(word: str, initial: bool) -> bool:
+    if not word[:1].isupper() or word.lower() in _FUNCTION_WORDS:
+        return False
+    low = word.lower()
+    if low in MONTH_NAMES or low in WEEKDAYS or low in _COMMON_CAPITALISED:
+        return False
+    if _SPELLED.fullmatch(word.replace("-", " ")) or (
+        initial and "-" in word and word[1:].islower()
+    ):
+        return False  # "Twenty-one", "Food-at-home"
+    if initial and not (word.isupper() and len(word) > 1):
+        return low not in ORDINALS and low not in UNITS and not _looks_common(low)
+    return True
+
+
+def _looks_common(low: str) -> bool:
+    """A sentence-opening word that is an ordinary word ("Formal", "Gasoline", "Shares")."""
+    return low.endswith(("ly", "ing", "ed", "al", "es", "ion", "ers", "ity", "ness", "ment"))
+
+
+def _flush(run: list[str], out: list[Name]) -> None:
+    while run and run[-1].lower() in {"of", "de", "la", "von", "van", "der", "al"}:
+        run.pop()
+    if run:
+        out.append(Name(" ".join(run), tuple(run)))
+    run.clear()
+
+
+def name_key(word: str) -> str:
+    """How a name word is looked up: lower case, no possessive or dots."""
+    word = re.sub(r"['’]s?$", "", word.lower()).replace(".", "")
+    return stem(word)
+
+
+def cue_flags(words: list[str]) -> list[bool]:
+    """Which lower-cased `words` are negations or reversing verbs ("not yet" counts once)."""
+    flags: list[bool] = []
+    previous = ""
+    for i, word in enumerate(words):
+        negates = word in NEGATORS or word.endswith(("n't", "n’t"))
+        if word == "yet" and flags and flags[-1]:
+            negates = False  # "not yet", "haven't yet": one negation
+        if word == "not" and i + 1 < len(words) and words[i + 1] == "only":
+            negates = False
+        reverses = bool(REVERSER.fullmatch(word)) and not _decrease(words, i)
+        flags.append(negates or reverses or f"{previous} {word}" in _PHRASE_REVERSER)
+        previous = word
+    return flags
+
+
+def polarity_count(words: list[str]) -> int:
+    """How many negations and reversing verbs lower-cased `words` hold."""
+    return sum(cue_flags(words))
+
+
+def _decrease(words: list[str], i: int) -> bool:
+    """ "dropped 67%", "dropped by", "dropped to": a fall in a quantity, not a reversal."""
+    if not words[i].startswith("drop"):
+        return False
+    after = words[i + 1 : i + 3]
+    return any(
+        w[:1].isdigit() or w in {"by", "to", "from", "over", "below", "sharply"} for w in after
+    )
+
+
+def opposed(claim_words: list[str], evidence_words: list[str]) -> bool:
+    """The claim says one of a pair of opposites ("admitted") and the passage the other."""
+    claim, evidence = set(claim_words), set(evidence_words)
+    for a, b in OPPOSITES:
+        for x, y in ((a, b), (b, a)):
+            if (
+                _has(claim, x)
+                and _has(evidence, y)
+                and not _has(evidence, x)
+                and not _has(claim, y)
+            ):
+                return True
+    return False
+
+
+def _has(words: set[str], terms: tuple[str, ...]) -> bool:
+    for term in terms:
+        if term.endswith("*"):
+            if any(w.startswith(term[:-1]) for w in words):
+                return True
+        elif term in words:
+            return True
+    return False
+
+
+@dataclass
+class Evidence:
+    """What a passage states: its words, numbers, months and names (with title and metadata)."""
+
+    text: str
+    context: str = ""  # more of the same article: completes short names ("Marquardt")
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset(name_key(w) for w in _WORD.findall(self.text))
+
+    @cached_property
+    def context_keys(self) -> frozenset[str]:
+        return frozenset(name_key(w) for w in _WORD.findall(self.context)) | self.keys
+
+    @cached_property
+    def initials(self) -> frozenset[str]:
+        """Acronyms the text spells out ("General Motors" -> "gm", "World Health ..." -> "who")."""
+        out: set[str] = set()
+        glue = r"(?:\s+(?:of|the|and|for|on|de)\s+|[\s-]+)"
+        for run in re.finditer(rf"[A-Z][A-Za-z]*(?:{glue}[A-Z][A-Za-z]*)+", self.text):
+            tokens = re.findall(r"[A-Za-z]+", run.group(0))
+            content = [t for t in tokens if t[0].isupper()]
+            for i in range(len(content)):
+                for j in range(i + 2, min(len(content), i + 6) + 1):
+                    out.add("".join(t[0].lower() for t in content[i:j]))
+        return frozenset(out)
+
+    @cached_property
+    def values(self) -> frozenset[tuple[float, bool]]:
+        found = numbers_in(self.text)
+        return frozenset((n.value, n.ordinal) for n in found) | {(n.raw, n.ordinal) for n in found}
+
+    @cached_property
+    def months(self) -> set[str]:
+        return dates_in(self.text)
+
+    def has_value(self, number: Number) -> bool:
+        """The same value, cardinal for cardinal and ordinal for ordinal ("12th" is not twelve)."""
+        key = (number.value, number.ordinal)
+        return key in self.values or any(
+            o == number.ordinal and abs(number.value - v) <= 1e-9 * abs(v) for v, o in self.values
+        )
+
+    def has_name_word(self, word: str, *, context: bool = False) -> bool:
+        key = name_key(word)
+        keys = self.context_keys if context else self.keys
+        if key in keys or any(a in keys for a in aliases(key)):
+            return True
+        if word.isupper() and 2 <= len(word) <= 5 and word.lower() in self.initials:
+            return True
+        return any(_same_root(key, k) for k in keys if k[:1] == key[:1])
+
+
+def _same_root(a: str, b: str) -> bool:
+    """ "japan"/"japanese", "europe"/"european": one is a long prefix of the other."""
+    short, long = sorted((a, b), key=len)
+    common = 0
+    for x, y in zip(short, long, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= 5 and common >= len(short) - 2 and len(long) - common <= 5
+
+
+_ALIASES = {
+    "us": ("united", "america", "american", "usa", "u.s"),
+    "usa": ("us", "united", "america"),
+    "america": ("us", "american", "usa"),
+    "american": ("us", "america", "usa"),
+    "uk": ("britain", "british", "united", "england"),
+    "britain": ("uk", "british"),
+    "british": ("uk", "britain"),
+    "france": ("french",),
+    "french": ("france",),
+    "spain": ("spanish",),
+    "spanish": ("spain",),
+    "china": ("chinese",),
+    "chinese": ("china",),
+    "ev": ("electric", "evs"),
+    "evs": ("ev", "electric"),
+    "eu": ("european", "europe"),
+    "un": ("united", "nations"),
+    "ceo": ("chief",),
+    "cfo": ("chief",),
+    "dutch": ("netherlands",),
+    "netherlands": ("dutch",),
+}
+
+
+def aliases(key: str) -> tuple[str, ...]:
+    """Other words the same name goes by ("us" / "american", "france" / "french")."""
+    return tuple(stem(a) for a in _ALIASES.get(key, ()))

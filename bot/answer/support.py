@@ -1,0 +1,241 @@
+"""Does one passage support one claim? Checked the way a fact-checker reads it.
+
+Hard checks first, each with a reason a person can read:
+- every number the claim states is in the passage, its title or metadata ("number 2035 not in [1]");
+- every month and weekday ("date November not in [1]");
+- every capitalised name: each of its words, with short forms ("Marquardt" for "Ines Marquardt"),
+  acronyms ("GM" for "General Motors") and demonyms ("French" for "France"); the rest of a name the
+  passage shortens may come from the same article ("person Toni Morrison not in [1]");
+- polarity: a negation or reversing verb ("not", "yet to", "abandoned", "dropped") on one side only
+  ("negation").
+Then the rest may be paraphrased: the share of the claim's stemmed content words the passage holds,
+or the local embedder's similarity between the claim and the passage's best sentence, must clear a
+threshold (fitted on the even rows of eval/claims.jsonl: see `citebot eval --claims`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.answer.extractive import SentenceEmbedder
+from bot.answer.facts import (
+    Evidence,
+    Name,
+    dates_in,
+    names_in,
+    numbers_in,
+    cue_flags,
+    opposed,
+)
+from bot.answer.sentences import split_sentences
+from bot.answer.text import content_terms, words
+
+PLACE_WORDS = frozenset(
+    """northern southern eastern western central north south east west in at near from""".split()
+)
+ORG_WORDS = frozenset(
+    """inc corp co ltd llc plc group bank university college motor motors company agency
+    department ministry party council commission association foundation institute fund court
+    airlines airways news times post network studios labs technologies""".split()
+)
+PERSON_TITLES = frozenset(
+    """mr mrs ms dr rep sen gov president ceo secretary minister chancellor judge justice coach
+    prince princess king queen pope actor singer analyst spokesperson spokesman spokeswoman""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Paraphrase support: enough shared content words, or a close best sentence."""
+
+    overlap: float = 0.75
+    similarity: float = 0.85
+    combined: float = 1.6  # overlap + similarity
+    floor: float = 0.2  # below this overlap the claim is mostly new words: never a paraphrase
+
+    def accept(self, overlap: float, similarity: float) -> bool:
+        """Whether paraphrase scores this high support a claim."""
+        if overlap < self.floor:
+            return False
+        return (
+            overlap >= self.overlap
+            or similarity >= self.similarity
+            or overlap + similarity >= self.combined
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One claim against one passage."""
+
+    supported: bool
+    reason: str = ""  # why not: "number 2035 not in [1]", "negation", "not in [1]"
+    overlap: float = 0.0
+    similarity: float = 0.0
+
+
+@dataclass
+class Source:
+    """A passage as evidence: its facts, sentences and (lazily) their embeddings."""
+
+    evidence: Evidence
+    sentences: list[str]
+    vectors: np.ndarray | None = None
+    terms: list[set[str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str, *, meta: str = "", context: str = "") -> Source:
+        sentences = [s.text for s in split_sentences(text)] or [text]
+        source = cls(Evidence(f"{text}\n{meta}", context), sentences)
+        source.terms = [content_terms(s) for s in sentences]
+        return source
+
+
+class Checker:
+    """Checks claims against sources; `embedder` adds paraphrase similarity when given."""
+
+    def __init__(self, embedder: SentenceEmbedder | None, thresholds: Thresholds | None = None):
+        self.embedder = embedder
+        self.thresholds = thresholds or Thresholds()
+        self.exhaustive = False  # always compute the similarity (to fit thresholds)
+
+    def check(self, claim: str, source: Source, label: str) -> Verdict:
+        """Whether `source` (called `label`, e.g. "[1]") supports `claim`."""
+        failure = fact_failure(claim, source.evidence, label)
+        if failure:
+            return Verdict(False, failure)
+        terms = content_terms(claim)
+        best = _aligned(terms, source)
+        if polarity_differs(claim, [source.sentences[i] for i in best[:2]]):
+            return Verdict(False, "negation")
+        if not terms:
+            return Verdict(True)
+        known = set().union(*source.terms) | content_terms(source.evidence.text)
+        overlap = len(terms & known) / len(terms)
+        t = self.thresholds
+        if self.embedder is None or overlap < t.floor:
+            supported = t.accept(overlap, 0.0)
+            return Verdict(supported, "" if supported else f"not in {label}", overlap)
+        if overlap >= t.overlap and not self.exhaustive:
+            return Verdict(True, overlap=overlap)
+        similarity = self.similarity(claim, source)
+        supported = t.accept(overlap, similarity)
+        reason = "" if supported else f"not in {label}"
+        return Verdict(supported, reason, overlap, similarity)
+
+    def similarity(self, claim: str, source: Source) -> float:
+        """Cosine similarity of the claim and the passage's closest sentence."""
+        assert self.embedder is not None
+        if source.vectors is None:
+            source.vectors = np.asarray(self.embedder.embed(source.sentences), dtype=np.float32)
+        vector = np.asarray(self.embedder.embed([claim]), dtype=np.float32)[0]
+        return float(np.max(source.vectors @ vector)) if len(source.vectors) else 0.0
+
+
+def _aligned(terms: set[str], source: Source) -> list[int]:
+    """Indexes of the passage's sentences, most shared content words first."""
+    scores = [len(terms & t) for t in source.terms]
+    return sorted(range(len(scores)), key=lambda i: -scores[i])
+
+
+def fact_failure(claim: str, evidence: Evidence, label: str) -> str:
+    """The first number, date or name of `claim` that `evidence` lacks, as a reason ("" if none)."""
+    for number in numbers_in(claim):
+        if not evidence.has_value(number):
+            return f"number {number.surface} not in {label}"
+    for month in sorted(dates_in(claim) - evidence.months):
+        return f"date {month.capitalize()} not in {label}"
+    for name in names_in(claim):
+        if not name_supported(name, evidence):
+            return f"{name_kind(name, claim)} {name.surface} not in {label}"
+    return ""
+
+
+def name_supported(name: Name, evidence: Evidence) -> bool:
+    """Every word of the name is in the passage; a shortened name may be completed by the article."""
+    missing = [w for w in name.words if not evidence.has_name_word(w)]
+    if not missing:
+        return True
+    if len(missing) == len(name.words) or not evidence.context:
+        return False
+    return all(evidence.has_name_word(w, context=True) for w in missing)
+
+
+def name_kind(name: Name, claim: str) -> str:
+    """A best guess at what a name is: person, organisation, place (or just "name")."""
+    low = [w.lower().rstrip(".") for w in name.words]
+    before = words(claim[: max(0, claim.find(name.surface))])[-1:]
+    if any(w in ORG_WORDS for w in low) or (len(low) == 1 and name.surface.isupper()):
+        return "organisation"
+    if before and before[0] in PLACE_WORDS:
+        return "place"
+    if (before and before[0] in PERSON_TITLES) or (
+        2 <= len(low) <= 3 and all(w[:1].isupper() and w[1:].islower() for w in name.words)
+    ):
+        return "person"
+    return "name"
+
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[,;:.!?—–]")
+_BOUNDARY = frozenset(
+    [
+        *",;:.!?—–",
+        *"and but while whereas although though however because since after "
+        "before when which who that whose where".split(),
+    ]
+)
+_SCOPE = 6  # words a negation reaches forward
+MIN_FLIPPED = 2  # shared words negated on one side only before a claim counts as reversed
+
+
+def polarity_map(text: str) -> dict[str, set[int]]:
+    """Each content word's polarity (odd: negated) in `text`, over all its occurrences.
+
+    A negation or reversing verb reaches forward over the next few words of its clause
+    ("declined to comment"); one that ends its clause reaches back over it ("the deal stalled").
+    """
+    out: dict[str, set[int]] = {}
+    clause: list[str] = []
+    for token in [*_TOKEN.findall(text.lower()), "."]:
+        if token in _BOUNDARY:
+            _clause_polarity(clause, out)
+            clause = []
+        else:
+            clause.append(token)
+    return out
+
+
+def _clause_polarity(clause: list[str], out: dict[str, set[int]]) -> None:
+    if not clause:
+        return
+    cues = [i for i, flag in enumerate(cue_flags(clause)) if flag]
+    backward = bool(cues) and not content_terms(" ".join(clause[cues[-1] + 1 :]))
+    for j, word in enumerate(clause):
+        if j in cues:
+            continue
+        parity = sum(1 for i in cues if j - _SCOPE <= i < j)
+        if backward and j < cues[-1]:
+            parity += 1
+        for term in content_terms(word):
+            out.setdefault(term, set()).add(parity % 2)
+
+
+def polarity_differs(claim: str, aligned: Sequence[str]) -> bool:
+    """A negation, reversing verb or opposite on one side only (claim vs what it restates).
+
+    Words the claim shares with the passage's best sentences must be negated on both sides or
+    on neither (counted, so "dropped its plan to eliminate" is not "eliminating").
+    """
+    evidence = polarity_map(" ".join(aligned))
+    flipped = [
+        term
+        for term, parities in polarity_map(claim).items()
+        if term in evidence and not parities & evidence[term]
+    ]
+    if len(flipped) >= MIN_FLIPPED:
+        return True
+    return bool(aligned) and opposed(words(claim), words(" ".join(aligned)))
