@@ -18,6 +18,9 @@ class Settings(IngestSettings):
     llm_timeout: float = Field(30.0, gt=0, validation_alias=env("CITEBOT_LLM_TIMEOUT"))
     llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=env("CITEBOT_LLM_MAX_RETRIES"))
     llm_deadline: float = Field(60.0, gt=0, validation_alias=env("CITEBOT_LLM_DEADLINE"))
+    llm_first_token_timeout: float = Field(
+        20.0, gt=0, validation_alias=env("CITEBOT_LLM_FIRST_TOKEN_TIMEOUT")
+    )
 
     top_k: int = Field(5, ge=1, le=20, validation_alias=env("CITEBOT_TOP_K"))
     # None: the fitted answerability model's own thresholds (bot/answer/data/answerability.json)

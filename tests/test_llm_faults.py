@@ -8,9 +8,11 @@ one, labelled as a fallback, and the log says what went wrong.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx2
 import pytest
@@ -48,16 +50,27 @@ def malformed_json(request: httpx2.Request) -> httpx2.Response:
     )
 
 
+def _reply(request: httpx2.Request, content: str | None) -> httpx2.Response:
+    """A well-formed reply holding `content`, streamed when the request asks for a stream."""
+    if json.loads(request.content or b"{}").get("stream"):
+        delta = {"role": "assistant", "content": content}
+        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+        chunk["choices"] = [{"index": 0, "delta": delta, "finish_reason": "stop"}]
+        body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+    reply = chat_completion("", "test-model-1")
+    reply["choices"][0]["message"]["content"] = content
+    return httpx2.Response(200, json=reply)
+
+
 def empty_content(request: httpx2.Request) -> httpx2.Response:
     """A well-formed reply with no text."""
-    return httpx2.Response(200, json=chat_completion("", "test-model-1"))
+    return _reply(request, "")
 
 
 def null_content(request: httpx2.Request) -> httpx2.Response:
     """A well-formed reply whose message content is null."""
-    body = chat_completion("", "test-model-1")
-    body["choices"][0]["message"]["content"] = None
-    return httpx2.Response(200, json=body)
+    return _reply(request, None)
 
 
 @pytest.fixture
@@ -225,3 +238,104 @@ def test_reply_citing_only_missing_sources_is_re_cited_to_the_passage_that_says_
 
 async def _ignore(text: str) -> None:
     return None
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """Set at teardown: lets a hanging handler thread finish."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def silent(release: threading.Event) -> Callable[[httpx2.Request], httpx2.Response]:
+    """A handler that never answers (until the test ends)."""
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        release.wait(60)
+        return httpx2.Response(503)
+
+    return handler
+
+
+def trickling(release: threading.Event) -> Callable[[httpx2.Request], httpx2.Response]:
+    """A stream that sends its first words, then nothing more (until the test ends)."""
+
+    def events() -> Iterator[bytes]:
+        chunk = {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "test-model-1",
+            "choices": [{"index": 0, "delta": {"content": "Honda aims"}, "finish_reason": None}],
+        }
+        yield f"data: {json.dumps(chunk)}\n\n".encode()
+        release.wait(60)
+
+    return lambda request: httpx2.Response(
+        200, headers={"content-type": "text/event-stream"}, content=events()
+    )
+
+
+@pytest.fixture
+def first_token_settings(llm_settings: Settings) -> Settings:
+    """A short first-token timeout well inside a longer deadline, retries allowed."""
+    return llm_settings.model_copy(
+        update={
+            "llm_first_token_timeout": 0.5,
+            "llm_deadline": 3.0,
+            "llm_timeout": 60.0,
+            "llm_max_retries": 2,
+        }
+    )
+
+
+def test_silent_endpoint_falls_back_after_the_first_token_timeout_without_retrying(
+    first_token_settings: Settings,
+    openai_wire: OpenAIWire,
+    release: threading.Event,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    openai_wire.reply(*[silent(release)] * 3)
+    citebot = citebot_for(first_token_settings, openai_wire)
+
+    with caplog.at_level(logging.WARNING):
+        answer = citebot.answerer.answer(QUESTION)
+
+    assert_fallback(answer)
+    assert "sent nothing within 0.5 s" in caplog.text
+    assert len(openai_wire.requests) == 1, "a silent endpoint is not asked again"
+
+
+async def test_silent_endpoint_falls_back_on_the_async_path_too(
+    first_token_settings: Settings, openai_wire: OpenAIWire, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def hang(request: httpx2.Request) -> httpx2.Response:
+        await asyncio.sleep(60)
+        return httpx2.Response(503)
+
+    openai_wire.reply(*[hang] * 3)
+    citebot = citebot_for(first_token_settings, openai_wire)
+
+    with caplog.at_level(logging.WARNING):
+        answer = await citebot.answerer.aanswer(QUESTION, on_delta=_ignore)
+
+    assert_fallback(answer)
+    assert "sent nothing within 0.5 s" in caplog.text
+
+
+def test_a_model_that_started_streaming_keeps_the_deadline_but_not_longer(
+    first_token_settings: Settings,
+    openai_wire: OpenAIWire,
+    release: threading.Event,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    openai_wire.reply(trickling(release))
+    citebot = citebot_for(first_token_settings.model_copy(update={"llm_max_retries": 0}), openai_wire)
+
+    with caplog.at_level(logging.WARNING):
+        answer = citebot.answerer.answer(QUESTION)
+
+    assert_fallback(answer)
+    assert "within the 3 s deadline" in caplog.text, "cut at the deadline, not the first token"
+    assert "sent nothing" not in caplog.text

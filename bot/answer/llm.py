@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -59,6 +61,7 @@ class LLMPolicy:
     deadline: float = 60.0  # for the whole question, retries and waits included
     backoff: float = 0.5  # first jittered wait, doubled each retry
     max_backoff: float = 8.0
+    first_token: float = 20.0  # a silent endpoint is given up on after this (no retry)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMPolicy:
@@ -67,6 +70,7 @@ class LLMPolicy:
             retries=settings.llm_max_retries,
             timeout=settings.llm_timeout,
             deadline=settings.llm_deadline,
+            first_token=settings.llm_first_token_timeout,
         )
 
 
@@ -216,18 +220,54 @@ def _call_options(llm: BaseChatModel, timeout: float) -> dict[str, Any]:
 def complete(
     llm: BaseChatModel, messages: list[BaseMessage], policy: LLMPolicy | None = None
 ) -> str:
-    """One blocking completion, retried under `policy`."""
-    attempts = _Attempts(policy or LLMPolicy())
+    """One blocking completion, streamed and retried under `policy`.
+
+    The stream is read on a worker thread so this thread can keep time: nothing within the
+    first-token timeout, or no end within the deadline (a server trickling bytes), gives up.
+    """
+    policy = policy or LLMPolicy()
+    attempts = _Attempts(policy)
     for attempt in Retrying(**attempts.options()):
         with attempt:
-            timeout = attempts.timeout()
-            try:
-                text = _content(llm.invoke(messages, **_call_options(llm, timeout)))
-            except Exception as exc:
-                raise translate_error(exc, timeout) from exc
+            text = _stream_sync(llm, messages, attempts)
             if not text.strip():
                 raise LLMError("the model returned an empty answer")
     return text
+
+
+def _stream_sync(llm: BaseChatModel, messages: list[BaseMessage], attempts: _Attempts) -> str:
+    policy = attempts.policy
+    timeout = attempts.timeout()
+    chunks: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def work() -> None:
+        try:
+            for chunk in llm.stream(messages, **_call_options(llm, timeout)):
+                chunks.put(("text", _content(chunk)))
+            chunks.put(("done", None))
+        except BaseException as exc:  # handed to the waiting thread
+            chunks.put(("error", exc))
+
+    threading.Thread(target=work, name="citebot-llm", daemon=True).start()
+    end = attempts.started + policy.deadline
+    first = min(end, time.monotonic() + policy.first_token)
+    text = ""
+    while True:
+        try:
+            kind, value = chunks.get(timeout=max(0.0, (end if text else first) - time.monotonic()))
+        except queue.Empty:
+            raise _silence(policy, started=bool(text)) from None
+        if kind == "done":
+            return text
+        if kind == "error":
+            raise translate_error(value, timeout) from value
+        text += value
+
+
+def _silence(policy: LLMPolicy, *, started: bool) -> LLMError:
+    if started or policy.first_token >= policy.deadline:
+        return LLMError(f"the model gave no answer within the {policy.deadline:g} s deadline")
+    return LLMError(f"the model endpoint sent nothing within {policy.first_token:g} s")
 
 
 async def acomplete(
@@ -243,7 +283,7 @@ async def acomplete(
         async with asyncio.timeout(policy.deadline):
             async for attempt in AsyncRetrying(**attempts.options()):
                 with attempt:
-                    text = await _acall(llm, messages, on_delta, attempts.timeout())
+                    text = await _acall(llm, messages, on_delta, attempts.timeout(), policy)
     except TimeoutError:
         raise LLMError(
             f"the model gave no answer within the {policy.deadline:g} s deadline"
@@ -252,17 +292,31 @@ async def acomplete(
 
 
 async def _acall(
-    llm: BaseChatModel, messages: list[BaseMessage], on_delta: OnDelta | None, timeout: float
+    llm: BaseChatModel,
+    messages: list[BaseMessage],
+    on_delta: OnDelta | None,
+    timeout: float,
+    policy: LLMPolicy,
 ) -> str:
-    options = _call_options(llm, timeout)
+    stream = llm.astream(messages, **_call_options(llm, timeout)).__aiter__()
+    text = ""
     try:
-        if on_delta is None:
-            text = _content(await llm.ainvoke(messages, **options))
-        else:
-            text = ""
-            async for chunk in llm.astream(messages, **options):
-                text += _content(chunk)
+        try:
+            async with asyncio.timeout(policy.first_token):
+                while not text:
+                    text += _content(await anext(stream))
+        except TimeoutError:
+            raise _silence(policy, started=False) from None
+        except StopAsyncIteration:
+            pass
+        if on_delta is not None and text:
+            await on_delta(text)
+        async for chunk in stream:
+            text += _content(chunk)
+            if on_delta is not None:
                 await on_delta(text)
+    except LLMError:
+        raise
     except Exception as exc:  # cancellation (the deadline) is not an Exception: it passes
         raise translate_error(exc, timeout) from exc
     if not text.strip():
