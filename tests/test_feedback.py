@@ -35,13 +35,13 @@ def test_one_vote_per_user_per_answer_and_it_can_change(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     answer_id = store.record_answer(seed_answer())
 
-    assert store.vote(answer_id, 111, "up") is None
-    assert store.vote(answer_id, 111, "down") == "up"
+    assert store.vote(answer_id, 804417230153596938, "up") is None
+    assert store.vote(answer_id, 804417230153596938, "down") == "up"
     assert store.vote(answer_id, 222, "up") is None
 
     votes = {v["user_hash"]: v["vote"] for v in store.votes()}
     assert sorted(votes.values()) == ["down", "up"]
-    assert "111" not in json.dumps(store.votes())  # the raw user id is never stored
+    assert "804417230153596938" not in json.dumps(store.votes())  # the raw user id is never stored
 
 
 def test_export_writes_question_answer_chunks_mode_time_and_hashed_user(tmp_path: Path) -> None:
