@@ -1,0 +1,225 @@
+"""Claim-by-claim checking of model answers, through `citebot ask --json` over the mocked wire.
+
+Faithful answers over the seed article, in every citation style models write, are posted as the
+model's (mode "llm", no notice, one canonical `claim [1].` style); answers with one planted error
+of each kind never reach the posted text, and `claims` says which claim went and why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from typer.testing import CliRunner
+
+from bot import app as app_module
+from bot.answer.posting import UNVERIFIED_NOTICE
+from bot.cli.main import app
+from tests.conftest import OpenAIWire
+from tests.conftest import _stream_response as stream_response
+
+runner = CliRunner()
+TARGET = "What is Honda's 2040 target?"
+PARTNER = "Will Nissan and Honda partner on EV components?"
+MICRA = "Where will the Nissan electric Micra be manufactured?"
+
+
+@pytest.fixture
+def ask(seeded_store: Path, openai_wire: OpenAIWire, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run `citebot ask --json QUESTION` in LLM mode against the mocked endpoint."""
+    monkeypatch.setenv("CITEBOT_STORE", str(seeded_store))
+    monkeypatch.setenv("CITEBOT_COLLECTION", "seeds")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://llm.test/v1")
+    monkeypatch.setenv("CITEBOT_LLM_MAX_RETRIES", "0")
+    real = app_module.build_citebot
+
+    def build(settings: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("http_client", openai_wire.client())
+        return real(settings, **kwargs)
+
+    monkeypatch.setattr(app_module, "build_citebot", build)
+
+    def run(question: str, reply: Any) -> dict[str, Any]:
+        openai_wire.reply(reply)
+        result = runner.invoke(app, ["ask", "--json", question])
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.stdout))
+
+    return run
+
+
+FAITHFUL = {
+    "after the full stop": (
+        TARGET,
+        "Honda is aiming for 100% electric and fuel cell vehicle sales by 2040. [1]",
+    ),
+    "no space": (
+        TARGET,
+        "Honda is aiming for 100 percent electric and fuel cell vehicle sales by 2040.[1]",
+    ),
+    "before the full stop": (TARGET, "Honda targets 100 percent electric sales by 2040 [1]."),
+    "leading marker": (
+        TARGET,
+        "[1] Honda has set ambitious targets. It aims for 100 percent electric and fuel cell "
+        "vehicle sales by 2040.",
+    ),
+    "list of numbers": (TARGET, "Honda targets 100 percent electric sales by 2040 [1, 1]."),
+    "range": (TARGET, "Honda targets 100 percent electric sales by 2040 [1-1]."),
+    "cjk brackets": (TARGET, "Honda targets 100 percent electric sales by 2040【1】."),
+    "footnote": (TARGET, "Honda targets 100 percent electric sales by 2040 [^1]."),
+    "source in parentheses": (
+        TARGET,
+        "Honda targets 100 percent electric sales by 2040 (Source 1).",
+    ),
+    "source label": (TARGET, "Source [1]: Honda targets 100 percent electric sales by 2040."),
+    "sources line": (TARGET, "Honda targets 100 percent electric sales by 2040.\n\nSources: [1]"),
+    "bold": (TARGET, "**Honda** targets **100 percent electric** sales by 2040 [1]."),
+    "prose citation": (
+        TARGET,
+        "This can be seen in the source [1] where it states: Honda targets 100 percent electric "
+        "sales by 2040.",
+    ),
+    "bullets": (
+        PARTNER,
+        "- key components for electric vehicles [1]\n- production of kei cars [1]",
+    ),
+    "numbered list": (
+        PARTNER,
+        "1. Key components for electric vehicles [1]\n2. Production of kei cars [1]",
+    ),
+    "paragraphs": (
+        MICRA,
+        "The electric Micra will be manufactured in northern France [1].\n\n"
+        "It will share a common architecture with the new Renault Five [1].",
+    ),
+}
+
+
+@pytest.mark.parametrize("style", list(FAITHFUL))
+def test_faithful_answer_in_any_style_is_posted_as_the_models(style: str, ask: Any) -> None:
+    question, reply = FAITHFUL[style]
+    data = ask(question, reply)
+
+    assert data["mode"] == "llm" and not data["refused"] and not data["fallback"]
+    assert data["notice"] == ""
+    assert data["citations"] and data["citations"][0]["doc_id"] == "seed-nissan-honda-ev"
+    assert all(c["decision"] in {"kept", "re-cited"} for c in data["claims"])
+    text = data["answer"]
+    assert not re.search(r"【|\[\^|\(Source|Sources?:|\*\*|\[\d+,", text), text
+    assert re.search(r" \[1\][.!?]?$", text.splitlines()[0]), "canonical `claim [1].`"
+
+
+PLANTED = {
+    "number": (
+        TARGET,
+        "Honda aims for 80 percent electric and fuel cell vehicle sales by 2040 [1].",
+        "80",
+        "number",
+    ),
+    "date": (
+        TARGET,
+        "Honda aims for 100 percent electric and fuel cell vehicle sales by 2035 [1].",
+        "2035",
+        "number 2035",
+    ),
+    "person": (
+        TARGET,
+        "Honda chief executive Ines Marquardt targets 100 percent electric sales by 2040 [1].",
+        "Marquardt",
+        "Ines Marquardt not in",
+    ),
+    "organisation": (
+        MICRA,
+        "Nissan is engaged in a collaboration with Toyota focusing on EVs [1].",
+        "Toyota",
+        "Toyota not in",
+    ),
+    "place": (
+        MICRA,
+        "The upcoming Nissan electric Micra will be manufactured at a facility in northern Spain [1].",
+        "Spain",
+        "place Spain not in",
+    ),
+    "negation": (
+        TARGET,
+        "Honda has abandoned its target of 100 percent electric and fuel cell vehicle sales by 2040 [1].",
+        "abandoned",
+        "negation",
+    ),
+    "invented figure": (
+        PARTNER,
+        "Nissan and Honda may partner in a $2 billion deal on key EV components [1].",
+        "$2 billion",
+        "number 2 billion not in [1]",
+    ),
+    "outside fact": (
+        TARGET,
+        "Honda targets 100 percent electric sales by 2040, backed by a new battery plant in Ohio [1].",
+        "Ohio",
+        "Ohio not in",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(PLANTED))
+def test_planted_error_never_reaches_the_posted_answer(kind: str, ask: Any) -> None:
+    question, reply, planted, reason = PLANTED[kind]
+    data = ask(question, reply)
+
+    assert planted not in data["answer"]
+    assert data["mode"] == "extractive" or data["refused"]
+    assert data["notice"] in {UNVERIFIED_NOTICE, ""}
+    (claim,) = data["claims"]
+    assert claim["decision"] == "removed" and reason in claim["reason"]
+
+
+def test_a_second_unsupported_claim_is_removed_with_the_notice(ask: Any) -> None:
+    data = ask(
+        TARGET,
+        "Honda targets 100 percent electric sales by 2040 [1]. "
+        "Honda will also open a factory in northern Spain [1].",
+    )
+
+    assert data["mode"] == "llm" and "Spain" not in data["answer"]
+    assert data["notice"] == "Statements with no supporting source were removed."
+    assert [c["decision"] for c in data["claims"]] == ["kept", "removed"]
+    assert data["claims"][1]["reason"] == "place Spain not in [1]"
+
+
+def wrong_number(request: httpx2.Request) -> httpx2.Response:
+    """Cite the kei-car fact to a source that does not hold it (the first one that lacks it)."""
+    user = json.loads(request.content)["messages"][1]["content"]
+    sources = re.findall(r'<source n="(\d+)"[^>]*>(.*?)</source>', user, re.DOTALL)
+    wrong = next(n for n, text in sources if "kei car" not in text)
+    reply = f"Nissan is contemplating collaboration with Honda on kei car production [{wrong}]."
+    return stream_response(reply, "test-model-1")
+
+
+def test_wrong_source_number_is_re_cited_to_the_passage_that_says_it(ask: Any) -> None:
+    data = ask(PARTNER, wrong_number)
+
+    assert data["mode"] == "llm" and data["notice"] == ""
+    (claim,) = data["claims"]
+    assert claim["decision"] == "re-cited" and "supported by" in claim["reason"]
+    wrong = data["retrieved"][claim["cited"][0] - 1]["chunk_id"]
+    assert [c["chunk_id"] for c in data["citations"]] != [wrong]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "[1] [2]",
+        "The sources [1] and [2] provide this information.",
+        "Honda has a 2040 target [1].",
+    ],
+)
+def test_an_answer_with_no_claim_left_is_never_posted_as_the_models(reply: str, ask: Any) -> None:
+    data = ask(TARGET, reply)
+
+    assert data["mode"] == "extractive" or data["refused"]
+    assert "provide this information" not in data["answer"]
