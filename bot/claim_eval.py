@@ -78,8 +78,7 @@ def _meta(text: str) -> tuple[str, str]:
     values = [
         line.split(":", 1)[1].strip().strip("\"'")
         for line in header.splitlines()
-        if ":" in line
-        and line.split(":", 1)[0].strip() in {"title", "source", "author", "date"}
+        if (":" in line and line.split(":", 1)[0].strip() in {"title", "source", "author", "date"})
         or line.startswith("published_date")
     ]
     return "\n".join(values), text

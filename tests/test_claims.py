@@ -141,13 +141,15 @@ PLANTED = {
     ),
     "place": (
         MICRA,
-        "The upcoming Nissan electric Micra will be manufactured at a facility in northern Spain [1].",
+        "The upcoming Nissan electric Micra will be manufactured at a facility in northern "
+        "Spain [1].",
         "Spain",
         "place Spain not in",
     ),
     "negation": (
         TARGET,
-        "Honda has abandoned its target of 100 percent electric and fuel cell vehicle sales by 2040 [1].",
+        "Honda has abandoned its target of 100 percent electric and fuel cell vehicle sales by "
+        "2040 [1].",
         "abandoned",
         "negation",
     ),
@@ -159,7 +161,8 @@ PLANTED = {
     ),
     "outside fact": (
         TARGET,
-        "Honda targets 100 percent electric sales by 2040, backed by a new battery plant in Ohio [1].",
+        "Honda targets 100 percent electric sales by 2040, backed by a new battery plant in "
+        "Ohio [1].",
         "Ohio",
         "Ohio not in",
     ),

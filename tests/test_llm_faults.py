@@ -331,7 +331,9 @@ def test_a_model_that_started_streaming_keeps_the_deadline_but_not_longer(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     openai_wire.reply(trickling(release))
-    citebot = citebot_for(first_token_settings.model_copy(update={"llm_max_retries": 0}), openai_wire)
+    citebot = citebot_for(
+        first_token_settings.model_copy(update={"llm_max_retries": 0}), openai_wire
+    )
 
     with caplog.at_level(logging.WARNING):
         answer = citebot.answerer.answer(QUESTION)

@@ -47,7 +47,7 @@ class ClaimDecision:
 
 
 def sources_for(passages: list[Passage]) -> list[Source]:
-    """Each passage as evidence: its text, title and metadata; the rest of its article as context."""
+    """Each passage as evidence: text, title and metadata; the rest of its article as context."""
     out = []
     for passage in passages:
         meta = " ".join(x for x in (passage.title, passage.source, passage.published_date) if x)

@@ -15,10 +15,17 @@ looked up: every number, date and name a claim states must be there.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from bot.answer.text import stem
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of `text`."""
+    return frozenset(text.split())
+
 
 UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 UNITS |= {"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13}
@@ -32,11 +39,11 @@ SCALES |= {"billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "t
 MONTHS = "january february march april may june july august september october november december"
 MONTH_NAMES = {m: i for i, m in enumerate(MONTHS.split(), start=1)}
 MONTH_NAMES |= {m[:3]: i for m, i in list(MONTH_NAMES.items())} | {"sept": 9}
-WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-NEGATORS = frozenset(
+WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+NEGATORS = word_set(
     """not no never cannot without none nobody nothing neither nor yet failed fail fails failing
     declined declines decline declining denied denies deny denying refused refuses refuse
-    refusing unable lack lacks lacked missed misses miss undisclosed unless""".split()
+    refusing unable lack lacks lacked missed misses miss undisclosed unless"""
 )
 # Reversing verbs: "abandoned", "scrapping", "shelves", "voted down" reverse what follows.
 REVERSER = re.compile(
@@ -47,25 +54,27 @@ _PHRASE_REVERSER = frozenset({"voted down", "vote down", "turned down", "turn do
 # Opposites that flip a claim ("admitted" where the passage says "denied"); `*` ends a prefix.
 OPPOSITES = tuple(
     tuple(side.split("|") for side in pair.split("/"))
-    for pair in """admit*/den*|deny* approv*/reject*|veto* sign|signs|signed|signing/veto* accept*/reject*|refus*
-    agree*|offer*/refus*|declin* confirm*/den*|declin* win|wins|won|winning/lose|loses|lost|losing
-    rise|rises|rose|rising/fall|falls|fell|falling increas*/decreas* gain*/lose|loses|lost|losing
-    join*/leav*|left stay*/leav*|resign* keep*|kept/stop* support*/oppos* pass|passed/fail*
-    allow*/block* buy*|bought/sell*|sold expand*/ban|bans|banned|banning lift*/impos*
-    resum*/suspend* continu*/stopp* includ*/exclud* guilty/innocent acquit*/convict*
-    defend*/criticiz*|kill*|scrap*|remov* surviv*/die|died|dies alive/dead""".split()
+    for pair in """admit*/den*|deny* approv*/reject*|veto* sign|signs|signed|signing/veto*
+    accept*/reject*|refus* agree*|offer*/refus*|declin* confirm*/den*|declin*
+    win|wins|won|winning/lose|loses|lost|losing
+    rise|rises|rose|rising/fall|falls|fell|falling increas*/decreas*
+    gain*/lose|loses|lost|losing join*/leav*|left stay*/leav*|resign* keep*|kept/stop*
+    support*/oppos* pass|passed/fail* allow*/block* buy*|bought/sell*|sold
+    expand*/ban|bans|banned|banning lift*/impos* resum*/suspend* continu*/stopp*
+    includ*/exclud* guilty/innocent acquit*/convict* defend*/criticiz*|kill*|scrap*|remov*
+    surviv*/die|died|dies alive/dead""".split()  # noqa: SIM905
 )
 # Words that open sentences without naming anything, and capitalised words that are no name.
-_FUNCTION_WORDS = frozenset(
+_FUNCTION_WORDS = word_set(
     """a an the and or but if of in on at to for from by with as is are was were be been it its
     this that these those he she they we you his her their our my your who what when where which
-    why how not no nor so than then there here all any some each both""".split()
+    why how not no nor so than then there here all any some each both"""
 )
-_COMMON_CAPITALISED = frozenset(
-    """i beyond however meanwhile also while although though despite after before following
-    since because if when where yes no instead still yet then thus so overall today tomorrow
-    yesterday earlier later both each every other another such some many most several few just
-    only more less about nearly almost roughly around over under up down""".split()
+_COMMON_CAPITALISED = word_set(
+    """i beyond however meanwhile also while although though despite after before following since
+    because if when where yes no instead still yet then thus so overall today tomorrow yesterday
+    earlier later both each every other another such some many most several few just only more
+    less about nearly almost roughly around over under up down"""
 )
 _NUMBER = re.compile(
     r"(?<![\w.])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?P<ord>st|nd|rd|th)?"
@@ -260,7 +269,7 @@ def opposed(claim_words: list[str], evidence_words: list[str]) -> bool:
     return False
 
 
-def _has(words: set[str], terms: tuple[str, ...]) -> bool:
+def _has(words: set[str], terms: Sequence[str]) -> bool:
     for term in terms:
         if term.endswith("*"):
             if any(w.startswith(term[:-1]) for w in words):

@@ -174,12 +174,13 @@ def _absorb_meta(claims: list[ParsedClaim], leading: bool) -> list[ParsedClaim]:
     """Drop sentences about the sources; their citations go to the claim they introduce or end."""
     out: list[ParsedClaim] = []
     carry: tuple[int, ...] = ()
-    for i, claim in enumerate(claims):
+    for i, parsed in enumerate(claims):
+        claim = parsed
         lead_in = re.match(r"(.*?):\s+(\S.*)$", claim.text)
         if lead_in and is_meta(lead_in.group(1)):
             claim = ParsedClaim(_tidy(lead_in.group(2)), claim.cited, claim.block, claim.bullet)
         if is_meta(claim.text):
-            if claim.text.rstrip().endswith(":") or not out or leading and i + 1 < len(claims):
+            if claim.text.rstrip().endswith(":") or not out or (leading and i + 1 < len(claims)):
                 carry += claim.cited
             else:
                 last = out[-1]
@@ -188,9 +189,12 @@ def _absorb_meta(claims: list[ParsedClaim], leading: bool) -> list[ParsedClaim]:
                 )
             continue
         if carry:
-            claim = ParsedClaim(claim.text, _merge(carry, claim.cited), claim.block, claim.bullet)
+            out.append(
+                ParsedClaim(claim.text, _merge(carry, claim.cited), claim.block, claim.bullet)
+            )
             carry = ()
-        out.append(claim)
+        else:
+            out.append(claim)
     return out
 
 

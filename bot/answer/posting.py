@@ -11,7 +11,6 @@ it refuses rather than quote something unrelated.
 from __future__ import annotations
 
 import logging
-from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.answer.citations import render
@@ -22,7 +21,6 @@ from bot.answer.support import Checker
 
 if TYPE_CHECKING:
     from bot.answer.answering import Answerer
-    from bot.answer.extractive import SentenceEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +30,9 @@ UNVERIFIED_NOTICE = (
 REMOVED_NOTICE = "Statements with no supporting source were removed."
 
 
-@cache
-def _checker(embedder: SentenceEmbedder) -> Checker:
-    return Checker(embedder)
-
-
 def checker_for(answerer: Answerer) -> Checker:
     """The claim checker over the answerer's (already loaded) embedder."""
-    try:
-        return _checker(answerer.embedder)
-    except TypeError:  # an unhashable embedder: no cache
-        return Checker(answerer.embedder)
+    return Checker(answerer.embedder)
 
 
 def llm_answer(

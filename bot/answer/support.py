@@ -25,26 +25,27 @@ from bot.answer.extractive import SentenceEmbedder
 from bot.answer.facts import (
     Evidence,
     Name,
+    cue_flags,
     dates_in,
     names_in,
     numbers_in,
-    cue_flags,
     opposed,
+    word_set,
 )
 from bot.answer.sentences import split_sentences
 from bot.answer.text import content_terms, words
 
-PLACE_WORDS = frozenset(
-    """northern southern eastern western central north south east west in at near from""".split()
+PLACE_WORDS = word_set(
+    """northern southern eastern western central north south east west in at near from"""
 )
-ORG_WORDS = frozenset(
-    """inc corp co ltd llc plc group bank university college motor motors company agency
-    department ministry party council commission association foundation institute fund court
-    airlines airways news times post network studios labs technologies""".split()
+ORG_WORDS = word_set(
+    """inc corp co ltd llc plc group bank university college motor motors company agency department
+    ministry party council commission association foundation institute fund court airlines
+    airways news times post network studios labs technologies"""
 )
-PERSON_TITLES = frozenset(
+PERSON_TITLES = word_set(
     """mr mrs ms dr rep sen gov president ceo secretary minister chancellor judge justice coach
-    prince princess king queen pope actor singer analyst spokesperson spokesman spokeswoman""".split()
+    prince princess king queen pope actor singer analyst spokesperson spokesman spokeswoman"""
 )
 
 
@@ -156,7 +157,7 @@ def fact_failure(claim: str, evidence: Evidence, label: str) -> str:
 
 
 def name_supported(name: Name, evidence: Evidence) -> bool:
-    """Every word of the name is in the passage; a shortened name may be completed by the article."""
+    """Every word of the name is in the passage (the article may complete a shortened one)."""
     missing = [w for w in name.words if not evidence.has_name_word(w)]
     if not missing:
         return True
@@ -184,8 +185,25 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[,;:.!?—–]")
 _BOUNDARY = frozenset(
     [
         *",;:.!?—–",
-        *"and but while whereas although though however because since after "
-        "before when which who that whose where".split(),
+        *[
+            "and",
+            "but",
+            "while",
+            "whereas",
+            "although",
+            "though",
+            "however",
+            "because",
+            "since",
+            "after",
+            "before",
+            "when",
+            "which",
+            "who",
+            "that",
+            "whose",
+            "where",
+        ],
     ]
 )
 _SCOPE = 6  # words a negation reaches forward
