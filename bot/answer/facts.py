@@ -15,7 +15,6 @@ looked up: every number, date and name a claim states must be there.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -40,30 +39,6 @@ MONTHS = "january february march april may june july august september october no
 MONTH_NAMES = {m: i for i, m in enumerate(MONTHS.split(), start=1)}
 MONTH_NAMES |= {m[:3]: i for m, i in list(MONTH_NAMES.items())} | {"sept": 9}
 WEEKDAYS = frozenset(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
-NEGATORS = word_set(
-    """not no never cannot without none nobody nothing neither nor yet failed fail fails failing
-    declined declines decline declining denied denies deny denying refused refuses refuse
-    refusing unable lack lacks lacked missed misses miss undisclosed unless"""
-)
-# Reversing verbs: "abandoned", "scrapping", "shelves", "voted down" reverse what follows.
-REVERSER = re.compile(
-    r"(?:abandon|dropp?|cancel|scrap|halt|reject|stopp?|suspend|withdr[ae]w|revers|ditch|shelv"
-    r"|eliminat|abolish|paus|veto|revok|repeal|outlaw|stall)\w*|bann?(?:s|ed|ing)?"
-)
-_PHRASE_REVERSER = frozenset({"voted down", "vote down", "turned down", "turn down"})
-# Opposites that flip a claim ("admitted" where the passage says "denied"); `*` ends a prefix.
-OPPOSITES = tuple(
-    tuple(side.split("|") for side in pair.split("/"))
-    for pair in """admit*/den*|deny* approv*/reject*|veto* sign|signs|signed|signing/veto*
-    accept*/reject*|refus* agree*|offer*/refus*|declin* confirm*/den*|declin*
-    win|wins|won|winning/lose|loses|lost|losing
-    rise|rises|rose|rising/fall|falls|fell|falling increas*/decreas*
-    gain*/lose|loses|lost|losing join*/leav*|left stay*/leav*|resign* keep*|kept/stop*
-    support*/oppos* pass|passed/fail* allow*/block* buy*|bought/sell*|sold
-    expand*/ban|bans|banned|banning lift*/impos* resum*/suspend* continu*/stopp*
-    includ*/exclud* guilty/innocent acquit*/convict* defend*/criticiz*|kill*|scrap*|remov*
-    surviv*/die|died|dies alive/dead""".split()  # noqa: SIM905
-)
 # Words that open sentences without naming anything, and capitalised words that are no name.
 _FUNCTION_WORDS = word_set(
     """a an the and or but if of in on at to for from by with as is are was were be been it its
@@ -221,62 +196,6 @@ def name_key(word: str) -> str:
     """How a name word is looked up: lower case, no possessive or dots."""
     word = re.sub(r"['’]s?$", "", word.lower()).replace(".", "")
     return stem(word)
-
-
-def cue_flags(words: list[str]) -> list[bool]:
-    """Which lower-cased `words` are negations or reversing verbs ("not yet" counts once)."""
-    flags: list[bool] = []
-    previous = ""
-    for i, word in enumerate(words):
-        negates = word in NEGATORS or word.endswith(("n't", "n’t"))
-        if word == "yet" and flags and flags[-1]:
-            negates = False  # "not yet", "haven't yet": one negation
-        if word == "not" and i + 1 < len(words) and words[i + 1] == "only":
-            negates = False
-        reverses = bool(REVERSER.fullmatch(word)) and not _decrease(words, i)
-        flags.append(negates or reverses or f"{previous} {word}" in _PHRASE_REVERSER)
-        previous = word
-    return flags
-
-
-def polarity_count(words: list[str]) -> int:
-    """How many negations and reversing verbs lower-cased `words` hold."""
-    return sum(cue_flags(words))
-
-
-def _decrease(words: list[str], i: int) -> bool:
-    """ "dropped 67%", "dropped by", "dropped to": a fall in a quantity, not a reversal."""
-    if not words[i].startswith("drop"):
-        return False
-    after = words[i + 1 : i + 3]
-    return any(
-        w[:1].isdigit() or w in {"by", "to", "from", "over", "below", "sharply"} for w in after
-    )
-
-
-def opposed(claim_words: list[str], evidence_words: list[str]) -> bool:
-    """The claim says one of a pair of opposites ("admitted") and the passage the other."""
-    claim, evidence = set(claim_words), set(evidence_words)
-    for a, b in OPPOSITES:
-        for x, y in ((a, b), (b, a)):
-            if (
-                _has(claim, x)
-                and _has(evidence, y)
-                and not _has(evidence, x)
-                and not _has(claim, y)
-            ):
-                return True
-    return False
-
-
-def _has(words: set[str], terms: Sequence[str]) -> bool:
-    for term in terms:
-        if term.endswith("*"):
-            if any(w.startswith(term[:-1]) for w in words):
-                return True
-        elif term in words:
-            return True
-    return False
 
 
 @dataclass

@@ -16,62 +16,41 @@ import queue
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_random_exponential,
-)
+from tenacity import AsyncRetrying, Retrying
 
 from bot.answer import prompts
+from bot.answer.llm_policy import (
+    Attempts,
+    LLMError,
+    LLMPolicy,
+    call_options,
+    message_text,
+    translate_error,
+)
 from bot.answer.models import Passage
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
+__all__ = [
+    "LLMError",
+    "LLMPolicy",
+    "OnDelta",
+    "acomplete",
+    "answer_messages",
+    "build_chat_model",
+    "complete",
+    "condense_question",
+    "translate_error",
+]
+
 log = logging.getLogger(__name__)
 
 OnDelta = Callable[[str], Awaitable[None]]
-MIN_ATTEMPT_TIMEOUT = 0.5
-
-
-class LLMError(Exception):
-    """The model could not produce an answer (down, timed out, malformed or empty reply)."""
-
-    def __init__(self, message: str, *, retryable: bool = False, retry_after: float = 0.0):
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True, slots=True)
-class LLMPolicy:
-    """How often and how long one question may try the model."""
-
-    retries: int = 2
-    timeout: float = 30.0  # per attempt
-    deadline: float = 60.0  # for the whole question, retries and waits included
-    backoff: float = 0.5  # first jittered wait, doubled each retry
-    max_backoff: float = 8.0
-    first_token: float = 20.0  # a silent endpoint is given up on after this (no retry)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LLMPolicy:
-        """The policy the settings describe."""
-        return cls(
-            retries=settings.llm_max_retries,
-            timeout=settings.llm_timeout,
-            deadline=settings.llm_deadline,
-            first_token=settings.llm_first_token_timeout,
-        )
 
 
 def build_chat_model(
@@ -119,104 +98,6 @@ def answer_messages(question: str, passages: list[Passage], as_of: str) -> list[
     ]
 
 
-def _content(message: Any) -> str:
-    content = getattr(message, "content", message)
-    if isinstance(content, list):
-        content = "".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
-        )
-    if not isinstance(content, str):
-        raise LLMError("the model returned no text")
-    return content
-
-
-def translate_error(exc: BaseException, timeout: float) -> LLMError:
-    """One clear `LLMError` for a failed call, marked retryable when trying again may help."""
-    import openai
-
-    if isinstance(exc, LLMError):
-        return exc
-    if isinstance(exc, openai.RateLimitError):
-        wait = _retry_after(exc)
-        after = f", retry after {wait:g} s" if wait else ""
-        return LLMError(
-            f"the model endpoint is rate-limiting requests (HTTP 429{after})",
-            retryable=True,
-            retry_after=wait,
-        )
-    if isinstance(exc, openai.APITimeoutError):
-        return LLMError(f"the model endpoint did not answer within {timeout:g} s", retryable=True)
-    if isinstance(exc, openai.APIConnectionError):
-        return LLMError("could not connect to the model endpoint", retryable=True)
-    if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        if status >= 500 or status in {408, 409}:
-            return LLMError(f"the model endpoint failed (HTTP {status})", retryable=True)
-        return LLMError(f"the model endpoint refused the request (HTTP {status})")
-    if isinstance(exc, (ValueError, KeyError, TypeError, openai.APIResponseValidationError)):
-        return LLMError(
-            f"the model endpoint sent a malformed reply ({type(exc).__name__})", retryable=True
-        )
-    return LLMError(f"the model call failed ({type(exc).__name__})")
-
-
-def _retry_after(exc: Any) -> float:
-    response = getattr(exc, "response", None)
-    value = getattr(response, "headers", {}).get("retry-after") if response is not None else None
-    try:
-        return max(0.0, float(value)) if value is not None else 0.0
-    except ValueError:
-        return 0.0  # an HTTP date: fall back to our own backoff
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, LLMError) and exc.retryable
-
-
-class _Attempts:
-    """Tenacity settings for one question under `policy`."""
-
-    def __init__(self, policy: LLMPolicy):
-        self.policy = policy
-        self.started = time.monotonic()
-        self._jitter = wait_random_exponential(multiplier=policy.backoff, max=policy.max_backoff)
-
-    def wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        retry_after = exc.retry_after if isinstance(exc, LLMError) else 0.0
-        return max(float(self._jitter(state)), retry_after)
-
-    def timeout(self) -> float:
-        """This attempt's timeout: the per-call limit, cut to what is left of the deadline."""
-        left = self.policy.deadline - (time.monotonic() - self.started)
-        return max(MIN_ATTEMPT_TIMEOUT, min(self.policy.timeout, left))
-
-    def options(self) -> dict[str, Any]:
-        return {
-            "stop": stop_after_attempt(self.policy.retries + 1)
-            | stop_before_delay(self.policy.deadline),
-            "wait": self.wait,
-            "retry": retry_if_exception(_is_retryable),
-            "before_sleep": _log_retry,
-            "reraise": True,
-        }
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    log.warning(
-        "LLM attempt %d failed (%s); retrying in %.1f s",
-        state.attempt_number,
-        exc,
-        state.upcoming_sleep,
-    )
-
-
-def _call_options(llm: BaseChatModel, timeout: float) -> dict[str, Any]:
-    # Only OpenAI-style models take a per-request timeout; fakes in tests do not.
-    return {"timeout": timeout} if hasattr(llm, "request_timeout") else {}
-
-
 def complete(
     llm: BaseChatModel, messages: list[BaseMessage], policy: LLMPolicy | None = None
 ) -> str:
@@ -226,7 +107,7 @@ def complete(
     first-token timeout, or no end within the deadline (a server trickling bytes), gives up.
     """
     policy = policy or LLMPolicy()
-    attempts = _Attempts(policy)
+    attempts = Attempts(policy)
     for attempt in Retrying(**attempts.options()):
         with attempt:
             text = _stream_sync(llm, messages, attempts)
@@ -235,15 +116,15 @@ def complete(
     return text
 
 
-def _stream_sync(llm: BaseChatModel, messages: list[BaseMessage], attempts: _Attempts) -> str:
+def _stream_sync(llm: BaseChatModel, messages: list[BaseMessage], attempts: Attempts) -> str:
     policy = attempts.policy
     timeout = attempts.timeout()
     chunks: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     def work() -> None:
         try:
-            for chunk in llm.stream(messages, **_call_options(llm, timeout)):
-                chunks.put(("text", _content(chunk)))
+            for chunk in llm.stream(messages, **call_options(llm, timeout)):
+                chunks.put(("text", message_text(chunk)))
             chunks.put(("done", None))
         except BaseException as exc:  # handed to the waiting thread
             chunks.put(("error", exc))
@@ -278,7 +159,7 @@ async def acomplete(
 ) -> str:
     """One async completion, streamed to `on_delta` (the text so far) when given."""
     policy = policy or LLMPolicy()
-    attempts = _Attempts(policy)
+    attempts = Attempts(policy)
     try:
         async with asyncio.timeout(policy.deadline):
             async for attempt in AsyncRetrying(**attempts.options()):
@@ -298,13 +179,13 @@ async def _acall(
     timeout: float,
     policy: LLMPolicy,
 ) -> str:
-    stream = llm.astream(messages, **_call_options(llm, timeout)).__aiter__()
+    stream = llm.astream(messages, **call_options(llm, timeout)).__aiter__()
     text = ""
     try:
         try:
             async with asyncio.timeout(policy.first_token):
                 while not text:
-                    text += _content(await anext(stream))
+                    text += message_text(await anext(stream))
         except TimeoutError:
             raise _silence(policy, started=False) from None
         except StopAsyncIteration:
@@ -312,7 +193,7 @@ async def _acall(
         if on_delta is not None and text:
             await on_delta(text)
         async for chunk in stream:
-            text += _content(chunk)
+            text += message_text(chunk)
             if on_delta is not None:
                 await on_delta(text)
     except LLMError:

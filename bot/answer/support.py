@@ -15,8 +15,6 @@ threshold (fitted on the even rows of eval/claims.jsonl: see `citebot eval --cla
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,13 +23,12 @@ from bot.answer.extractive import SentenceEmbedder
 from bot.answer.facts import (
     Evidence,
     Name,
-    cue_flags,
     dates_in,
     names_in,
     numbers_in,
-    opposed,
     word_set,
 )
+from bot.answer.polarity import polarity_differs
 from bot.answer.sentences import split_sentences
 from bot.answer.text import content_terms, words
 
@@ -179,81 +176,3 @@ def name_kind(name: Name, claim: str) -> str:
     ):
         return "person"
     return "name"
-
-
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[,;:.!?—–]")
-_BOUNDARY = frozenset(
-    [
-        *",;:.!?—–",
-        *[
-            "and",
-            "but",
-            "while",
-            "whereas",
-            "although",
-            "though",
-            "however",
-            "because",
-            "since",
-            "after",
-            "before",
-            "when",
-            "which",
-            "who",
-            "that",
-            "whose",
-            "where",
-        ],
-    ]
-)
-_SCOPE = 6  # words a negation reaches forward
-MIN_FLIPPED = 2  # shared words negated on one side only before a claim counts as reversed
-
-
-def polarity_map(text: str) -> dict[str, set[int]]:
-    """Each content word's polarity (odd: negated) in `text`, over all its occurrences.
-
-    A negation or reversing verb reaches forward over the next few words of its clause
-    ("declined to comment"); one that ends its clause reaches back over it ("the deal stalled").
-    """
-    out: dict[str, set[int]] = {}
-    clause: list[str] = []
-    for token in [*_TOKEN.findall(text.lower()), "."]:
-        if token in _BOUNDARY:
-            _clause_polarity(clause, out)
-            clause = []
-        else:
-            clause.append(token)
-    return out
-
-
-def _clause_polarity(clause: list[str], out: dict[str, set[int]]) -> None:
-    if not clause:
-        return
-    cues = [i for i, flag in enumerate(cue_flags(clause)) if flag]
-    backward = bool(cues) and not content_terms(" ".join(clause[cues[-1] + 1 :]))
-    for j, word in enumerate(clause):
-        if j in cues:
-            continue
-        parity = sum(1 for i in cues if j - _SCOPE <= i < j)
-        if backward and j < cues[-1]:
-            parity += 1
-        for term in content_terms(word):
-            out.setdefault(term, set()).add(parity % 2)
-
-
-def polarity_differs(claim: str, aligned: Sequence[str]) -> bool:
-    """A negation, reversing verb or opposite on one side only (claim vs what it restates).
-
-    Words the claim shares with the passage's best sentences must be negated on both sides or
-    on neither (counted, so "dropped its plan to eliminate" is not "eliminating").
-    """
-    evidence = polarity_map(" ".join(aligned))
-    flipped = [
-        term
-        for term, parities in polarity_map(claim).items()
-        if term in evidence and not parities & evidence[term]
-    ]
-    if len(flipped) >= MIN_FLIPPED:
-        return True
-    return bool(aligned) and opposed(words(claim), words(" ".join(aligned)))
