@@ -18,7 +18,7 @@ from typing import Any, Literal
 from bot.answer.grammar import ParsedClaim, is_meta
 from bot.answer.models import Passage
 from bot.answer.support import Checker, Source
-from bot.answer.text import content_terms
+from ingest.index.language.tokens import key_stems
 
 log = logging.getLogger(__name__)
 
@@ -101,4 +101,4 @@ def says_something(decision: ClaimDecision, question: str) -> bool:
     text = decision.claim.text
     if is_meta(text):
         return False
-    return not content_terms(text) <= content_terms(question)
+    return not key_stems(text) <= key_stems(question)

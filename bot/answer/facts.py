@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.answer.text import stem
+from ingest.index.language.tokens import stem
 
 
 def word_set(text: str) -> frozenset[str]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bot.answer.sentences import split_sentences
-from bot.answer.text import content_terms
+from ingest.index.language.tokens import key_stems
 
 _NUM_LIST = r"\^?\s*\d{1,3}(?:\s*(?:[,;、]|and|&|-|–)\s*\^?\d{1,3})*"
 _MARKERS = re.compile(
@@ -45,7 +45,7 @@ _PROSE_CITE = re.compile(
     re.IGNORECASE,
 )
 META = frozenset(
-    content_terms(
+    key_stems(
         """source sources article articles passage passages provide provides provided information
         state states stated statement mention mentions mentioned according see seen shown show
         shows indicate indicates indicated note notes noted explain explains explained answer
@@ -94,7 +94,7 @@ def strip_markdown(line: str) -> tuple[str, bool]:
 
 def is_meta(text: str) -> bool:
     """A sentence about the sources rather than a claim ("The sources provide this information")."""
-    terms = content_terms(text)
+    terms = key_stems(text)
     return not terms or terms <= META
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from bot.answer.facts import word_set
-from bot.answer.text import content_terms, words
+from ingest.index.language.tokens import key_stems
 
 NEGATORS = word_set(
     """not no never cannot without none nobody nothing neither nor yet failed fail fails failing
@@ -96,79 +96,78 @@ def _has(words: set[str], terms: Sequence[str]) -> bool:
     return False
 
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[,;:.!?—–]")
-_BOUNDARY = frozenset(
-    [
-        *",;:.!?—–",
-        *[
-            "and",
-            "but",
-            "while",
-            "whereas",
-            "although",
-            "though",
-            "however",
-            "because",
-            "since",
-            "after",
-            "before",
-            "when",
-            "which",
-            "who",
-            "that",
-            "whose",
-            "where",
-        ],
-    ]
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|[,;:.!?—–]")
+_BOUNDARY = word_set(
+    """, ; : . ! ? — – and but while whereas although though however because since after before
+    when which who that whose where"""
 )
-_SCOPE = 6  # words a negation reaches forward
+_SCOPE = 8  # words a negation reaches forward, within its clause (fitted on the even rows)
 MIN_FLIPPED = 2  # shared words negated on one side only before a claim counts as reversed
 
 
-def polarity_map(text: str) -> dict[str, set[int]]:
-    """Each content word's polarity (odd: negated) in `text`, over all its occurrences.
-
-    A negation or reversing verb reaches forward over the next few words of its clause
-    ("declined to comment"); one that ends its clause reaches back over it ("the deal stalled").
-    """
-    out: dict[str, set[int]] = {}
+def clauses(text: str) -> list[list[str]]:
+    """`text` cut at punctuation and conjunctions, as lists of words (original case)."""
+    out: list[list[str]] = []
     clause: list[str] = []
-    for token in [*_TOKEN.findall(text.lower()), "."]:
-        if token in _BOUNDARY:
-            _clause_polarity(clause, out)
+    for token in [*_TOKEN.findall(text), "."]:
+        if token.lower() in _BOUNDARY:
+            if clause:
+                out.append(clause)
             clause = []
         else:
             clause.append(token)
     return out
 
 
-def _clause_polarity(clause: list[str], out: dict[str, set[int]]) -> None:
-    if not clause:
-        return
-    cues = [i for i, flag in enumerate(cue_flags(clause)) if flag]
-    backward = bool(cues) and not content_terms(" ".join(clause[cues[-1] + 1 :]))
-    for j, word in enumerate(clause):
-        if j in cues:
-            continue
-        parity = sum(1 for i in cues if j - _SCOPE <= i < j)
-        if backward and j < cues[-1]:
-            parity += 1
-        for term in content_terms(word):
-            out.setdefault(term, set()).add(parity % 2)
+def polarity_map(parts: list[list[str]]) -> dict[str, set[int]]:
+    """Each content word's polarity (odd: negated) over all its occurrences in the clauses.
+
+    A negation or reversing verb reaches forward over the rest of its clause ("declined to
+    comment"); one that ends its clause reaches back over it ("the deal stalled"). Names are left
+    out: a negation is about what is done, and "no Bed Bath & Beyond stores" does not negate the
+    company wherever it is named.
+    """
+    out: dict[str, set[int]] = {}
+    for clause in parts:
+        lower = [w.lower() for w in clause]
+        cues = [i for i, flag in enumerate(cue_flags(lower)) if flag]
+        backward = bool(cues) and not key_stems(" ".join(lower[cues[-1] + 1 :]))
+        for j, word in enumerate(clause):
+            if j in cues or (word[:1].isupper() and j > 0):
+                continue
+            parity = sum(1 for i in cues if j - _SCOPE <= i < j)
+            if backward and j < cues[-1]:
+                parity += 1
+            for term in key_stems(word):
+                out.setdefault(term, set()).add(parity % 2)
+    return out
 
 
 def polarity_differs(claim: str, aligned: Sequence[str]) -> bool:
     """A negation, reversing verb or opposite on one side only (claim vs what it restates).
 
     Words the claim shares with the passage's best sentences must be negated on both sides or
-    on neither (counted, so "dropped its plan to eliminate" is not "eliminating").
+    on neither (counted, so "dropped its plan to eliminate" is not "eliminating"); and no clause of
+    the claim may use the opposite of a verb in the passage clause it restates ("admitted" for
+    "denied").
     """
-    evidence = polarity_map(" ".join(aligned))
+    claim_parts = clauses(claim)
+    evidence_parts = [c for s in aligned for c in clauses(s)]
+    evidence = polarity_map(evidence_parts)
     flipped = [
         term
-        for term, parities in polarity_map(claim).items()
+        for term, parities in polarity_map(claim_parts).items()
         if term in evidence and not parities & evidence[term]
     ]
     if len(flipped) >= MIN_FLIPPED:
         return True
-    return bool(aligned) and opposed(words(claim), words(" ".join(aligned)))
+    stems = [key_stems(" ".join(c)) for c in evidence_parts]
+    for part in claim_parts:
+        terms = key_stems(" ".join(part))
+        shared = [len(terms & s) for s in stems]
+        if not shared or max(shared) < 2:
+            continue
+        best = evidence_parts[shared.index(max(shared))]
+        if opposed([w.lower() for w in part], [w.lower() for w in best]):
+            return True
+    return False

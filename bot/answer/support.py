@@ -30,7 +30,8 @@ from bot.answer.facts import (
 )
 from bot.answer.polarity import polarity_differs
 from bot.answer.sentences import split_sentences
-from bot.answer.text import content_terms, words
+from bot.answer.text import words
+from ingest.index.language.tokens import key_stems
 
 PLACE_WORDS = word_set(
     """northern southern eastern western central north south east west in at near from"""
@@ -89,7 +90,7 @@ class Source:
     def of(cls, text: str, *, meta: str = "", context: str = "") -> Source:
         sentences = [s.text for s in split_sentences(text)] or [text]
         source = cls(Evidence(f"{text}\n{meta}", context), sentences)
-        source.terms = [content_terms(s) for s in sentences]
+        source.terms = [key_stems(s) for s in sentences]
         return source
 
 
@@ -106,13 +107,13 @@ class Checker:
         failure = fact_failure(claim, source.evidence, label)
         if failure:
             return Verdict(False, failure)
-        terms = content_terms(claim)
+        terms = key_stems(claim)
         best = _aligned(terms, source)
         if polarity_differs(claim, [source.sentences[i] for i in best[:2]]):
             return Verdict(False, "negation")
         if not terms:
             return Verdict(True)
-        known = set().union(*source.terms) | content_terms(source.evidence.text)
+        known = set().union(*source.terms) | key_stems(source.evidence.text)
         overlap = len(terms & known) / len(terms)
         t = self.thresholds
         if self.embedder is None or overlap < t.floor:
