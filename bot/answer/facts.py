@@ -58,6 +58,7 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&]*(?:[.'’-][A-Za-z0-9]+)*\.?|\d+")
+_A_SCALE = re.compile(r"\ban?\s+(thousand|million|billion|trillion)\b", re.IGNORECASE)
 _SPELLED = re.compile(
     r"\b(?:(?P<tens>twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-])?"
     r"(?P<word>" + "|".join(sorted(UNITS | ORDINALS, key=len, reverse=True)) + r")"
@@ -88,6 +89,9 @@ def numbers_in(text: str) -> list[Number]:
                 scale = ""  # "5 m" of height, "3 t" of weight are not millions/trillions
             value *= SCALES.get(scale, 1.0)
         found.append(Number(match.group(0).strip(), value, bool(match.group("ord")), float(raw)))
+    for match in _A_SCALE.finditer(text):  # "a million", "a billion"
+        value = SCALES[match.group(1).lower()]
+        found.append(Number(match.group(0), value, False, value))
     for match in _SPELLED.finditer(text):
         word = match.group("word").lower()
         if (word == "one" and not match.group("tens")) or (
@@ -242,7 +246,17 @@ class Evidence:
             o == number.ordinal and abs(number.value - v) <= 1e-9 * abs(v) for v, o in self.values
         )
 
+    @cached_property
+    def squashed(self) -> str:
+        return re.sub(r"[^a-z0-9]", "", self.text.lower())
+
     def has_name_word(self, word: str, *, context: bool = False) -> bool:
+        """Whether the passage (or, with `context`, its article) names `word`."""
+        if any(c.isdigit() for c in word):  # "PM2.5" for "PM 2.5", "COVID-19"
+            return re.sub(r"[^a-z0-9]", "", word.lower()) in self.squashed
+        parts = [p for p in word.split("-") if p[:1].isupper()]
+        if "-" in word and parts and len(parts) < len(word.split("-")):
+            return all(self.has_name_word(p, context=context) for p in parts)  # "Unilever-owned"
         key = name_key(word)
         keys = self.context_keys if context else self.keys
         if key in keys or any(a in keys for a in aliases(key)):

@@ -36,7 +36,9 @@ OPPOSITES = tuple(
     support*/oppos* pass|passed/fail* allow*/block* buy*|bought/sell*|sold
     expand*/ban|bans|banned|banning lift*/impos* resum*/suspend* continu*/stopp*
     includ*/exclud* guilty/innocent acquit*/convict* defend*/criticiz*|kill*|scrap*|remov*
-    surviv*/die|died|dies alive/dead""".split()  # noqa: SIM905
+    surviv*/die|died|dies alive/dead back|backs|backed|backing/reject*|oppos*
+    expand*/paus*|halt*|suspend* continu*|stay*/step|steps|stepped|stepping|resign*
+    lead|leads|led|leading/miss|misses|missed|missing hurt|injur*/unharm*|unhurt""".split()  # noqa: SIM905
 )
 
 
@@ -72,18 +74,30 @@ def _decrease(words: list[str], i: int) -> bool:
 
 
 def opposed(claim_words: list[str], evidence_words: list[str]) -> bool:
-    """The claim says one of a pair of opposites ("admitted") and the passage the other."""
-    claim, evidence = set(claim_words), set(evidence_words)
+    """The claim uses one of a pair of opposites ("approved a measure") where the passage uses
+    the other about the same thing ("rejected a ballot measure"): a word shared just after both."""
+    lower = {w.lower() for w in claim_words}
     for a, b in OPPOSITES:
         for x, y in ((a, b), (b, a)):
-            if (
-                _has(claim, x)
-                and _has(evidence, y)
-                and not _has(evidence, x)
-                and not _has(claim, y)
-            ):
-                return True
+            if _has(lower, y):
+                continue
+            for i in _matches(claim_words, x):
+                after = _object(claim_words, i)
+                if any(after & _object(evidence_words, k) for k in _matches(evidence_words, y)):
+                    return True
     return False
+
+
+def _object(words: list[str], i: int) -> set[str]:
+    """What the verb at `i` is about: the stems of the next few words that are not names."""
+    return key_stems(" ".join(w for w in words[i + 1 : i + 1 + _OBJECT] if not w[:1].isupper()))
+
+
+_OBJECT = 5  # words after a verb where what it is about is looked for
+
+
+def _matches(words: list[str], terms: Sequence[str]) -> list[int]:
+    return [i for i, w in enumerate(words) if _has({w.lower()}, terms)]
 
 
 def _has(words: set[str], terms: Sequence[str]) -> bool:
@@ -161,13 +175,4 @@ def polarity_differs(claim: str, aligned: Sequence[str]) -> bool:
     ]
     if len(flipped) >= MIN_FLIPPED:
         return True
-    stems = [key_stems(" ".join(c)) for c in evidence_parts]
-    for part in claim_parts:
-        terms = key_stems(" ".join(part))
-        shared = [len(terms & s) for s in stems]
-        if not shared or max(shared) < 2:
-            continue
-        best = evidence_parts[shared.index(max(shared))]
-        if opposed([w.lower() for w in part], [w.lower() for w in best]):
-            return True
-    return False
+    return opposed(_TOKEN.findall(claim), _TOKEN.findall(" ".join(aligned)))

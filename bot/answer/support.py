@@ -83,7 +83,7 @@ class Source:
 
     evidence: Evidence
     sentences: list[str]
-    vectors: np.ndarray | None = None
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)  # sentence index -> embedding
     terms: list[set[str]] = field(default_factory=list)
 
     @classmethod
@@ -94,6 +94,9 @@ class Source:
         return source
 
 
+SIMILAR_SENTENCES = 3  # passage sentences compared with a claim by embedding
+
+
 class Checker:
     """Checks claims against sources; `embedder` adds paraphrase similarity when given."""
 
@@ -101,6 +104,7 @@ class Checker:
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
         self.exhaustive = False  # always compute the similarity (to fit thresholds)
+        self._claims: dict[str, np.ndarray] = {}
 
     def check(self, claim: str, source: Source, label: str) -> Verdict:
         """Whether `source` (called `label`, e.g. "[1]") supports `claim`."""
@@ -121,18 +125,28 @@ class Checker:
             return Verdict(supported, "" if supported else f"not in {label}", overlap)
         if overlap >= t.overlap and not self.exhaustive:
             return Verdict(True, overlap=overlap)
-        similarity = self.similarity(claim, source)
+        similarity = self.similarity(claim, source, best[:SIMILAR_SENTENCES])
         supported = t.accept(overlap, similarity)
         reason = "" if supported else f"not in {label}"
         return Verdict(supported, reason, overlap, similarity)
 
-    def similarity(self, claim: str, source: Source) -> float:
-        """Cosine similarity of the claim and the passage's closest sentence."""
+    def similarity(self, claim: str, source: Source, indexes: list[int]) -> float:
+        """Cosine similarity of the claim and the closest of the given passage sentences.
+
+        Only the sentences sharing most words with the claim are embedded (one batch, cached), so
+        the check stays cheap on the per-question path.
+        """
         assert self.embedder is not None
-        if source.vectors is None:
-            source.vectors = np.asarray(self.embedder.embed(source.sentences), dtype=np.float32)
-        vector = np.asarray(self.embedder.embed([claim]), dtype=np.float32)[0]
-        return float(np.max(source.vectors @ vector)) if len(source.vectors) else 0.0
+        texts = [claim] if claim not in self._claims else []
+        missing = [i for i in indexes if i not in source.vectors]
+        texts += [source.sentences[i] for i in missing]
+        if texts:
+            vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
+            if claim not in self._claims:
+                self._claims[claim], vectors = vectors[0], vectors[1:]
+            source.vectors.update(zip(missing, vectors, strict=True))
+        vector = self._claims[claim]
+        return max((float(source.vectors[i] @ vector) for i in indexes), default=0.0)
 
 
 def _aligned(terms: set[str], source: Source) -> list[int]:
