@@ -51,9 +51,9 @@ PERSON_TITLES = word_set(
 class Thresholds:
     """Paraphrase support: enough shared content words, or a close best sentence."""
 
-    overlap: float = 0.75
-    similarity: float = 0.85
-    combined: float = 1.6  # overlap + similarity
+    overlap: float = 0.65
+    similarity: float = 0.75
+    combined: float = 1.4  # overlap + similarity
     floor: float = 0.2  # below this overlap the claim is mostly new words: never a paraphrase
 
     def accept(self, overlap: float, similarity: float) -> bool:
