@@ -168,7 +168,7 @@ def rejudge(rows: list[Row], thresholds: Thresholds) -> list[Row]:
     ]
 
 
-def fit(rows: list[Row]) -> Thresholds:
+def fit_thresholds(rows: list[Row]) -> Thresholds:
     """The thresholds that maximise faithful recall and the mean share of errors rejected, equally
     weighted, on `rows` (ties: the better worst kind)."""
     best: tuple[float, float, Thresholds] | None = None

@@ -10,7 +10,13 @@ import importlib
 
 import typer
 
-MODULES = ("bot.cli.eval_cmd", "bot.cli.fit_cmd", "bot.cli.discord_cmd", "bot.cli.sync_cmd")
+MODULES = (
+    "bot.cli.eval_cmd",
+    "bot.cli.fit_cmd",
+    "bot.cli.claims_cmd",
+    "bot.cli.discord_cmd",
+    "bot.cli.sync_cmd",
+)
 
 
 def register(app: typer.Typer) -> None:
