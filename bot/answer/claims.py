@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from bot.answer.grammar import ParsedClaim, is_meta
@@ -47,13 +48,21 @@ class ClaimDecision:
 
 
 def sources_for(passages: list[Passage]) -> list[Source]:
-    """Each passage as evidence: text, title and metadata; the rest of its article as context."""
+    """Each passage as evidence: text, title and metadata; the rest of its article as context.
+
+    Passages recur across questions, so their parsed facts are kept (a bounded cache).
+    """
     out = []
     for passage in passages:
-        meta = " ".join(x for x in (passage.title, passage.source, passage.published_date) if x)
+        meta = "\n".join(x for x in (passage.title, passage.source, passage.published_date) if x)
         context = " ".join(p.text for p in passages if p.doc_id == passage.doc_id and p != passage)
-        out.append(Source.of(passage.text, meta=meta, context=f"{passage.title} {context}"))
+        out.append(_source(passage.text, meta, f"{passage.title} {context}"))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _source(text: str, meta: str, context: str) -> Source:
+    return Source.of(text, meta=meta, context=context)
 
 
 def review(

@@ -73,41 +73,38 @@ def _decrease(words: list[str], i: int) -> bool:
     )
 
 
+def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
+    """One side of an opposite pair as a regex ("admit*" matches "admitted")."""
+    parts = [re.escape(t[:-1]) + r"\w*" if t.endswith("*") else re.escape(t) for t in terms]
+    return re.compile("(?:" + "|".join(parts) + ")")
+
+
+_OPPOSITE_PATTERNS = tuple((_pattern(a), _pattern(b)) for a, b in OPPOSITES)
+_OBJECT = 5  # words after a verb where what it is about is looked for
+
+
 def opposed(claim_words: list[str], evidence_words: list[str]) -> bool:
     """The claim uses one of a pair of opposites ("approved a measure") where the passage uses
     the other about the same thing ("rejected a ballot measure"): a word shared just after both."""
-    lower = {w.lower() for w in claim_words}
-    for a, b in OPPOSITES:
+    claim_lower = [w.lower() for w in claim_words]
+    evidence_lower = [w.lower() for w in evidence_words]
+    for a, b in _OPPOSITE_PATTERNS:
         for x, y in ((a, b), (b, a)):
-            if _has(lower, y):
+            said = [i for i, w in enumerate(claim_lower) if x.fullmatch(w)]
+            if not said or any(y.fullmatch(w) for w in claim_lower):
                 continue
-            for i in _matches(claim_words, x):
-                after = _object(claim_words, i)
-                if any(after & _object(evidence_words, k) for k in _matches(evidence_words, y)):
-                    return True
+            other = [k for k, w in enumerate(evidence_lower) if y.fullmatch(w)]
+            if not other:
+                continue
+            objects = [_object(evidence_words, k) for k in other]
+            if any(_object(claim_words, i) & o for i in said for o in objects):
+                return True
     return False
 
 
 def _object(words: list[str], i: int) -> set[str]:
     """What the verb at `i` is about: the stems of the next few words that are not names."""
     return key_stems(" ".join(w for w in words[i + 1 : i + 1 + _OBJECT] if not w[:1].isupper()))
-
-
-_OBJECT = 5  # words after a verb where what it is about is looked for
-
-
-def _matches(words: list[str], terms: Sequence[str]) -> list[int]:
-    return [i for i, w in enumerate(words) if _has({w.lower()}, terms)]
-
-
-def _has(words: set[str], terms: Sequence[str]) -> bool:
-    for term in terms:
-        if term.endswith("*"):
-            if any(w.startswith(term[:-1]) for w in words):
-                return True
-        elif term in words:
-            return True
-    return False
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|[,;:.!?—–]")

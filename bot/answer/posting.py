@@ -11,7 +11,8 @@ it refuses rather than quote something unrelated.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from bot.answer.citations import render
 from bot.answer.claims import ClaimDecision, review, says_something
@@ -30,9 +31,15 @@ UNVERIFIED_NOTICE = (
 REMOVED_NOTICE = "Statements with no supporting source were removed."
 
 
+_CHECKERS: WeakKeyDictionary[Any, Checker] = WeakKeyDictionary()
+
+
 def checker_for(answerer: Answerer) -> Checker:
-    """The claim checker over the answerer's (already loaded) embedder."""
-    return Checker(answerer.embedder)
+    """The answerer's claim checker (over its loaded embedder), fresh for a new answer."""
+    checker = _CHECKERS.get(answerer)
+    if checker is None or checker.embedder is not answerer.embedder:
+        checker = _CHECKERS[answerer] = Checker(answerer.embedder)
+    return checker.fresh()
 
 
 def llm_answer(

@@ -15,6 +15,7 @@ threshold (fitted on the even rows of eval/claims.jsonl: see `citebot eval --cla
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,12 +90,16 @@ class Source:
     @classmethod
     def of(cls, text: str, *, meta: str = "", context: str = "") -> Source:
         sentences = [s.text for s in split_sentences(text)] or [text]
+        sentences += [
+            line for line in meta.splitlines() if line.strip()
+        ]  # the title says things too
         source = cls(Evidence(f"{text}\n{meta}", context), sentences)
         source.terms = [key_stems(s) for s in sentences]
         return source
 
 
 SIMILAR_SENTENCES = 3  # passage sentences compared with a claim by embedding
+SENTENCE_CACHE = 4096  # passage sentence vectors kept between answers
 
 
 class Checker:
@@ -104,7 +109,13 @@ class Checker:
         self.embedder = embedder
         self.thresholds = thresholds or Thresholds()
         self.exhaustive = False  # always compute the similarity (to fit thresholds)
-        self._claims: dict[str, np.ndarray] = {}
+        self._claims: dict[str, np.ndarray] = {}  # this answer's claims
+        self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()  # passages recur: kept
+
+    def fresh(self) -> Checker:
+        """Start a new answer: forget its claims (passage sentence vectors are kept)."""
+        self._claims = {}
+        return self
 
     def check(self, claim: str, source: Source, label: str) -> Verdict:
         """Whether `source` (called `label`, e.g. "[1]") supports `claim`."""
@@ -137,6 +148,10 @@ class Checker:
         the check stays cheap on the per-question path.
         """
         assert self.embedder is not None
+        for i in indexes:
+            cached = self._sentences.get(source.sentences[i])
+            if cached is not None:
+                source.vectors[i] = cached
         texts = [claim] if claim not in self._claims else []
         missing = [i for i in indexes if i not in source.vectors]
         texts += [source.sentences[i] for i in missing]
@@ -144,9 +159,12 @@ class Checker:
             vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
             if claim not in self._claims:
                 self._claims[claim], vectors = vectors[0], vectors[1:]
-            source.vectors.update(zip(missing, vectors, strict=True))
-        vector = self._claims[claim]
-        return max((float(source.vectors[i] @ vector) for i in indexes), default=0.0)
+            for i, vector in zip(missing, vectors, strict=True):
+                source.vectors[i] = self._sentences[source.sentences[i]] = vector
+            while len(self._sentences) > SENTENCE_CACHE:
+                self._sentences.popitem(last=False)
+        claim_vector = self._claims[claim]
+        return max((float(source.vectors[i] @ claim_vector) for i in indexes), default=0.0)
 
 
 def _aligned(terms: set[str], source: Source) -> list[int]:
