@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from bot import app as app_module
 from bot.answer.posting import UNVERIFIED_NOTICE
+from bot.cli.claims_cmd import register
 from bot.cli.main import app
 from tests.conftest import OpenAIWire
 from tests.conftest import _stream_response as stream_response
@@ -226,3 +227,59 @@ def test_an_answer_with_no_claim_left_is_never_posted_as_the_models(reply: str, 
 
     assert data["mode"] == "extractive" or data["refused"]
     assert "provide this information" not in data["answer"]
+
+
+def test_eval_claims_scores_each_kind_and_skips_rows_whose_article_is_absent(
+    tmp_path: Path,
+) -> None:
+    seed = "seeds/000_1892bcad98d92338.md"
+    text = (Path(__file__).resolve().parent.parent / seed).read_text(encoding="utf-8")
+    sentence = "Honda has set ambitious targets"
+    start = text.index(sentence)
+    span = [start, text.index(".", start) + 1]
+    base = {"doc_root": "repo", "doc_file": seed, "doc_id": "seed-nissan-honda-ev", "span": span}
+    rows = [
+        {
+            **base,
+            "id": "t-0002",
+            "kind": "faithful",
+            "supported": True,
+            "claim": "[1] Honda aims for 100% electric and fuel cell vehicle sales by 2040.",
+        },
+        {
+            **base,
+            "id": "t-0003",
+            "kind": "date",
+            "supported": False,
+            "claim": "Honda aims for 100% electric and fuel cell vehicle sales by 2035 [1].",
+        },
+        {
+            **base,
+            "id": "t-0004",
+            "kind": "negation",
+            "supported": False,
+            "claim": "Honda has abandoned its goal of 100% electric vehicle sales by 2040 [1].",
+        },
+        {
+            **base,
+            "id": "t-0005",
+            "doc_root": "shared",
+            "doc_file": "corpus/absent.md",
+            "kind": "faithful",
+            "supported": True,
+            "claim": "Anything [1].",
+        },
+    ]
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+    register(app)
+    result = runner.invoke(
+        app, ["eval-claims", str(claims), "--shared", str(tmp_path / "none"), "--no-embedder"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Skipped 1 of 4 rows" in result.output
+    table = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert "1.000 (1)" in table["faithful"]
+    assert "1.000 (1)" in table["date"] and "1.000 (1)" in table["negation"]
