@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import discord.ext.test as dpytest
@@ -129,4 +130,30 @@ async def test_follow_up_is_rewritten_by_the_model_before_retrieval(
     answer_prompt = openai_wire.requests[2]["json"]["messages"][1]["content"]
     assert "Which company may Nissan partner with on EVs?" in answer_prompt
     assert len([p for p in wire.payloads() if p.get("embeds")]) == 2
+    await dpytest.empty_queue()
+
+
+async def test_silent_endpoint_gives_the_quoted_answer_after_the_first_token_timeout(
+    llm_settings: Settings,
+    openai_wire: OpenAIWire,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def silent(request: httpx2.Request) -> httpx2.Response:
+        await asyncio.sleep(60)
+        return httpx2.Response(503)
+
+    settings = llm_settings.model_copy(
+        update={"llm_first_token_timeout": 0.5, "llm_deadline": 60.0, "llm_max_retries": 2}
+    )
+    openai_wire.reply(*[silent] * 3)
+    app, wire = await start(settings, openai_wire, monkeypatch, tmp_path, stream_interval=0)
+
+    await dpytest.message(mention(app, SEED_QUESTION))
+
+    [answer] = wire.sends
+    assert FALLBACK_NOTICE in answer["content"] and "2040" in answer["content"]
+    assert "sent nothing within 0.5 s" in caplog.text
+    assert len(openai_wire.requests) == 1, "a silent endpoint is not asked again"
     await dpytest.empty_queue()
