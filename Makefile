@@ -40,7 +40,8 @@ clean:
 eval: setup
 	@if [ ! -d "$(SHARED)" ]; then echo "Skipping eval: $(SHARED) is not here (internal evaluation data)."; exit 0; fi; \
 	CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa $(BIN)/citebot ingest "$(SHARED)/corpus" && \
-	CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa $(BIN)/citebot eval "$(SHARED)/dev.jsonl" --out .citebot/eval-dev.jsonl
+	CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa $(BIN)/citebot eval "$(SHARED)/dev.jsonl" --out .citebot/eval-dev.jsonl && \
+	$(BIN)/citebot eval-claims eval/claims.jsonl --shared "$(SHARED)"
 
 bench: setup
 	$(BIN)/python -m benchmarks.run
