@@ -75,6 +75,7 @@ class Number:
     value: float
     ordinal: bool = False
     raw: float = 0.0  # the value before any scale ("70" of "$70 billion")
+    unit: str = ""  # a unit right after it ("year" of "a 5-year hiatus", "game" of "16-game")
 
 
 def numbers_in(text: str) -> list[Number]:
@@ -88,7 +89,10 @@ def numbers_in(text: str) -> list[Number]:
             if len(scale) == 1 and not _money_before(text, match.start()):
                 scale = ""  # "5 m" of height, "3 t" of weight are not millions/trillions
             value *= SCALES.get(scale, 1.0)
-        found.append(Number(match.group(0).strip(), value, bool(match.group("ord")), float(raw)))
+        unit = _unit(text, match.end())
+        found.append(
+            Number(match.group(0).strip(), value, bool(match.group("ord")), float(raw), unit)
+        )
     for match in _A_SCALE.finditer(text):  # "a million", "a billion"
         value = SCALES[match.group(1).lower()]
         found.append(Number(match.group(0), value, False, value))
@@ -103,8 +107,33 @@ def numbers_in(text: str) -> list[Number]:
             raw = value = value + UNITS[match.group("tens").lower()]
         if match.group("scale"):
             value *= SCALES[match.group("scale").lower()]
-        found.append(Number(match.group(0), value, word in ORDINALS, raw))
+        found.append(Number(match.group(0), value, word in ORDINALS, raw, _unit(text, match.end())))
     return found
+
+
+_UNIT = re.compile(
+    r"[\s-]*(year|month|week|day|hour|minute|game|match|point|mile|foot|feet|metre|meter"
+    r"|kilometre|kilometer|inch|pound|ton|seat|vote|page|episode|season|round|lap|floor|acre"
+    r"|gallon|barrel|degree|inning|goal)s?\b",
+    re.IGNORECASE,
+)
+
+
+def _unit(text: str, end: int) -> str:
+    match = _UNIT.match(text, end)
+    if match is None:
+        return ""
+    unit = match.group(1).lower()
+    return {"feet": "foot", "meter": "metre", "kilometer": "kilometre"}.get(unit, unit)
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _spell_date(match: re.Match[str]) -> str:
+    # The year and the day stay; the month does not count as a stated month (the publication
+    # month would then "support" any claim about that month).
+    return f"{match.group(1)} {int(match.group(3))}"
 
 
 def _money_before(text: str, start: int) -> bool:
@@ -231,20 +260,40 @@ class Evidence:
         return frozenset(out)
 
     @cached_property
+    def stated(self) -> str:
+        """The text with ISO dates ("2022-10-02") as year and day, so "10" is not a count."""
+        return _ISO_DATE.sub(_spell_date, self.text)
+
+    @cached_property
     def values(self) -> frozenset[tuple[float, bool]]:
-        found = numbers_in(self.text)
+        found = numbers_in(self.stated)
         return frozenset((n.value, n.ordinal) for n in found) | {(n.raw, n.ordinal) for n in found}
 
     @cached_property
     def months(self) -> set[str]:
         return dates_in(self.text)
 
+    @cached_property
+    def units(self) -> dict[float, set[str]]:
+        """The units each value is stated with ("" when none follows it)."""
+        out: dict[float, set[str]] = {}
+        for n in numbers_in(self.stated):
+            out.setdefault(n.value, set()).add(n.unit)
+            out.setdefault(n.raw, set()).add(n.unit)
+        return out
+
     def has_value(self, number: Number) -> bool:
-        """The same value, cardinal for cardinal and ordinal for ordinal ("12th" is not twelve)."""
+        """The same value, cardinal for cardinal and ordinal for ordinal ("12th" is not twelve),
+        and with the same unit when the passage only states it with others ("5-year" is not the
+        "10 minutes later" of the same passage)."""
         key = (number.value, number.ordinal)
-        return key in self.values or any(
+        same = key in self.values or any(
             o == number.ordinal and abs(number.value - v) <= 1e-9 * abs(v) for v, o in self.values
         )
+        units = self.units.get(number.value, set())
+        if not same or not number.unit or not units:
+            return same
+        return "" in units or number.unit in units
 
     @cached_property
     def squashed(self) -> str:
