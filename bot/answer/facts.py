@@ -175,6 +175,8 @@ def names_in(text: str) -> list[Name]:
     for i, (token, start) in enumerate(tokens):
         word = token.rstrip(".")
         initial = i == 0 or _opens_sentence(text, start)
+        if run and i and text[tokens[i - 1][1] + len(tokens[i - 1][0]) : start].strip():
+            _flush(run, out)  # "Nanchong, Sichuan" are two names
         if _is_name_word(word, initial):
             run.append(word)
             continue
