@@ -28,7 +28,7 @@ _PHRASE_REVERSER = frozenset({"voted down", "vote down", "turned down", "turn do
 # Opposites that flip a claim ("admitted" where the passage says "denied"); `*` ends a prefix.
 OPPOSITES = tuple(
     tuple(side.split("|") for side in pair.split("/"))
-    for pair in """admit*/den*|deny* approv*/reject*|veto* sign|signs|signed|signing/veto*
+    for pair in """admit*/den*|deny* approv*/reject*|veto*|stall*|block* sign|signs|signed|signing/veto*
     accept*/reject*|refus* agree*|offer*/refus*|declin* confirm*/den*|declin*
     win|wins|won|winning/lose|loses|lost|losing
     rise|rises|rose|rising/fall|falls|fell|falling increas*/decreas*
@@ -103,8 +103,12 @@ def opposed(claim_words: list[str], evidence_words: list[str]) -> bool:
 
 
 def _object(words: list[str], i: int) -> set[str]:
-    """What the verb at `i` is about: the stems of the next few words that are not names."""
-    return key_stems(" ".join(w for w in words[i + 1 : i + 1 + _OBJECT] if not w[:1].isupper()))
+    """What the verb at `i` is about: the stems of the next few words that are not names, or of
+    the words before it when it ends its clause ("a deal to pass the funding stalled")."""
+    after = words[i + 1 : i + 1 + _OBJECT]
+    if not after or after[0] in _BOUNDARY:
+        after = words[max(0, i - _OBJECT) : i]
+    return key_stems(" ".join(w for w in after if not w[:1].isupper()))
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|[,;:.!?—–]")
