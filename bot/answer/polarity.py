@@ -28,7 +28,8 @@ _PHRASE_REVERSER = frozenset({"voted down", "vote down", "turned down", "turn do
 # Opposites that flip a claim ("admitted" where the passage says "denied"); `*` ends a prefix.
 OPPOSITES = tuple(
     tuple(side.split("|") for side in pair.split("/"))
-    for pair in """admit*/den*|deny* approv*/reject*|veto*|stall*|block* sign|signs|signed|signing/veto*
+    for pair in """admit*/den*|deny* approv*/reject*|veto*|stall*|block*
+    sign|signs|signed|signing/veto*
     accept*/reject*|refus* agree*|offer*/refus*|declin* confirm*/den*|declin*
     win|wins|won|winning/lose|loses|lost|losing
     rise|rises|rose|rising/fall|falls|fell|falling increas*/decreas*
