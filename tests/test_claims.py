@@ -85,6 +85,11 @@ FAITHFUL = {
         "This can be seen in the source [1] where it states: Honda targets 100 percent electric "
         "sales by 2040.",
     ),
+    "yes first": (PARTNER, "Yes. Nissan and Honda may partner on key EV components [1]."),
+    "framing phrase": (
+        TARGET,
+        "Based on the provided sources, Honda aims for 100% electric sales by 2040 [1].",
+    ),
     "bullets": (
         PARTNER,
         "- key components for electric vehicles [1]\n- production of kei cars [1]",

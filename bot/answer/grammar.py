@@ -44,6 +44,12 @@ _PROSE_CITE = re.compile(
     r"(?:(?:states?|says?|notes?|reports?|mentions?|explains?|shows?)(?:\s+that)?\b)?",
     re.IGNORECASE,
 )
+_META_LEAD = re.compile(
+    r"^(?:based\s+on|according\s+to|from|per|as\s+(?:stated|noted|reported)\s+in)\s+"
+    r"(?:the\s+)?(?:provided\s+|given\s+|above\s+)?"
+    r"(?:sources?|articles?|passages?|information|context|reports?)\s*[,:]\s*",
+    re.IGNORECASE,
+)
 META = frozenset(
     key_stems(
         """source sources article articles passage passages provide provides provided information
@@ -52,7 +58,8 @@ META = frozenset(
         question detail details detailed text context based given where can found find this that
         these discuss discusses discussed describe describes described cover covers covered refer
         refers referenced cite cited citing reads read information available content following
-        here there above below both all answer answers"""
+        here there above below both all answer answers yes yeah indeed correct right true sure
+        certainly absolutely"""
     )
 )
 
@@ -164,6 +171,7 @@ def _holder(sentences: list, position: int, forward: bool) -> int | None:  # typ
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+([,.;:!?])", r"\1", " ".join(text.split()))
     text = _PROSE_LEAD.sub("", text)
+    text = _META_LEAD.sub("", text)
     text = re.sub(r"^[,;:\-–—\s]+", "", text)
     text = re.sub(r"[,;\-–—\s]+$", "", text)
     text = re.sub(r"^[\"“'‘](.*)[\"”'’]([.!?]?)$", r"\1\2", text)
