@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.answer.evidence import Evidence
 from bot.answer.extractive import SentenceEmbedder
 from bot.answer.facts import (
-    Evidence,
     Name,
     dates_in,
     names_in,
