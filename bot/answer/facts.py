@@ -5,11 +5,11 @@
 - dates: month and weekday names (years are numbers);
 - names: runs of capitalised words ("Ines Marquardt", "General Motors", "northern Spain"'s "Spain"),
   acronyms ("GM", "WHO"); a sentence's first word only when it is not an ordinary word;
-- polarity: negations ("not", "never", "yet to", "failed to") and reversing verbs ("abandoned",
-  "dropped", "cancelled", "denied", "halted").
+- a number's unit when one follows it ("5-year", "16-game").
 
-`Evidence` holds the same facts of a passage (plus its title and metadata) so a claim's facts can be
-looked up: every number, date and name a claim states must be there.
+`Evidence` (bot/answer/evidence.py) holds the same facts of a passage, with its title and metadata,
+so a claim's can be looked up: every number, date and name a claim states must be there.
+Polarity (negations, reversing verbs, opposites) is in bot/answer/polarity.py.
 """
 
 from __future__ import annotations
