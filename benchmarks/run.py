@@ -17,7 +17,8 @@ from rich.table import Table
 from benchmarks.common import Context, Result, Skip, machine
 
 BENCHMARKS = (
-    "embedding", "ingest", "retrieval", "question", "concurrency", "memory", "language", "web"
+    "embedding", "ingest", "retrieval", "question", "concurrency", "memory", "language", "web",
+    "sentences",
 )  # fmt: skip
 
 

@@ -43,7 +43,9 @@ _AFTER_CLOCK = re.compile(
 )
 # Words sentencex takes for abbreviations (it matches them in any case) that end news sentences:
 # the ones seen before a capital in the corpus. Masked as "x"s, which it does not know.
-_NOT_ABBREVIATION = re.compile(r"\b(?:me|miss|ill|art|May)(?=\.\s)")
+_NOT_ABBREVIATION = re.compile(  # the stop first: 30 times faster than the words first
+    r"\.(?=\s)(?:(?<=\bme\.)|(?<=\bmiss\.)|(?<=\bill\.)|(?<=\bart\.)|(?<=\bMay\.))"
+)
 _QUOTE_MARK = re.compile(r"[\"'“”‘’«»()]")
 # An opener follows a space, a dash, another opener or the line start, and precedes a non-space.
 _OPENER = re.compile(r"[\"'“‘«(](?<=(?<![^\s\"'“‘«(—–-]).)(?=\S)")
@@ -131,21 +133,26 @@ def _mask(line: str) -> str:
         line = " " * bullet.end() + line[bullet.end() :]
     if _QUOTE_MARK.search(line) is not None:
         line = _CLOSER.sub("#", _OPENER.sub(" ", line))
-    if _NOT_ABBREVIATION.search(line) is not None:
-        line = _NOT_ABBREVIATION.sub(lambda m: "x" * len(m.group()), line)
+    for match in _NOT_ABBREVIATION.finditer(line):
+        stop = word = match.start()
+        while word and line[word - 1].isalpha():
+            word -= 1
+        line = line[:word] + "x" * (stop - word) + line[stop:]
     return line
 
 
 def _joins(text: str, previous: tuple[int, int], start: int) -> bool:
     """Whether the sentence starting at `start` continues the `previous` one on its line."""
-    before = text[previous[0] : previous[1]]
-    if before[-1] in _CLOSERS and text[start : start + 1].islower():
+    first, end = previous
+    last = text[end - 1]
+    if last in _CLOSERS and text[start : start + 1].islower():
         return True  # '"Why now?" she asked.'
-    if before[-1] not in ".)":
+    if last not in ".)":
         return False
-    if _LIST_NUMBER.fullmatch(before):
+    if end - first <= 4 and _LIST_NUMBER.fullmatch(text, first, end):
         return True
-    word = _LAST_WORD.search(before[-10:])  # the longest title has 6 letters
+    tail = text[max(first, end - 10) : end]  # the longest title has 6 letters
+    word = _LAST_WORD.search(tail)
     if word is not None and word.group(1) in _TITLES:
         return True
-    return before.endswith(("a.m.", "p.m.")) and _AFTER_CLOCK.match(text, start) is not None
+    return tail.endswith(("a.m.", "p.m.")) and _AFTER_CLOCK.match(text, start) is not None
