@@ -3,8 +3,8 @@
 sentencex (Wikimedia's rule-based segmenter, compiled core, no model files) finds the boundaries,
 one line at a time, in a masked copy of the line (same length, so its offsets are ours). A small
 post-pass adapts it to news text:
-- a line break always ends a sentence: headlines, bylines, datelines and bullets carry no stop
-  (the cleaner keeps paragraphs as lines, never hard-wrapped); sentencex breaks at blank lines only;
+- a line break always ends a sentence, as it did before: headlines, bylines, datelines and bullets
+  carry no stop, and articles come as one paragraph a line; sentencex breaks at blank lines only;
 - sentencex never breaks inside quotes or parentheses, but news quotes run to several sentences, so
   quote marks and parentheses are masked (openers as spaces, closers as "#") and put back on the
   right side of each boundary: `“We won. We go on,” she said.` is two sentences;
@@ -14,7 +14,7 @@ post-pass adapts it to news text:
   list number ("1. Staff were ..."), after a quote before a lowercase word (`"Why?" she asked.`) or
   between "a.m."/"p.m." and a time zone or weekday ("10 a.m. ET", "9 a.m. Monday") is undone.
 Chosen by measurement against pysbd, nupunkt, syntok, blingfire, segtok, spaCy's sentencizer and the
-old regex splitter: see `benchmarks/sentence_splitters.py` and `tests/data/sentence_cases*.jsonl`.
+old regex splitter: see `benchmarks/sentences.py` and `tests/data/sentence_cases*.jsonl`.
 It costs about 0.3-0.6 ms per 1,000 characters (5-10 times sentencex alone), a few ms per
 question, so passages, which repeat across questions, are cached.
 """
@@ -52,8 +52,8 @@ _OPENER = re.compile(r"[\"'“‘«(](?<=(?<![^\s\"'“‘«(—–-]).)(?=\S)")
 # A closer is any other mark, except an apostrophe between letters or digits ("didn't", "O'Neill").
 _CLOSER = re.compile(r"[\"'”’»)](?:(?![^\W_])|(?<=(?<![^\W_]).))")  # mark first: fast
 _OPENERS = "\"'“‘«("
-_BULLET = re.compile(r"\s*•")  # sentencex never splits a line that starts with this bullet
 _CLOSERS = "\"'”’»)"
+_BULLET = re.compile(r"\s*•")  # sentencex never splits a line that starts with this bullet
 # The characters str.splitlines() breaks at.
 _LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 
