@@ -192,20 +192,20 @@ def import_ms(statement: str) -> float:
     return statistics.median(runs)
 
 
-def per_question(texts: list[str]) -> tuple[float, float]:
-    """p95 ms to split one question's passages: first sight, then again (from the cache)."""
+def per_question(texts: list[str]) -> dict[str, dict[str, float]]:
+    """Percentiles of ms to split one question's passages: first sight, then again (cached)."""
     from ingest.index.language.sentences import _split_cached, split_sentences
 
     _split_cached.cache_clear()
     groups = [texts[i : i + PER_QUESTION] for i in range(0, len(texts), PER_QUESTION)]
-    timings: dict[str, list[float]] = {"cold": [], "warm": []}
+    timings: dict[str, list[float]] = {"first time": [], "cached": []}
     for samples in timings.values():
         for group in groups:
             started = time.perf_counter()
             for text in group:
                 split_sentences(text)
             samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(timings["cold"])["p95"], percentiles(timings["warm"])["p95"]
+    return {label: percentiles(samples) for label, samples in timings.items()}
 
 
 def run(ctx: Context) -> Result:
@@ -229,8 +229,8 @@ def run(ctx: Context) -> Result:
             result.add(f"{name}: boundary F1, {set_name} ({exact}/{len(cases)} exact)", f1)
         result.add(f"{name}: speed on corpus chunks", ms_per_1k_chars(split, texts), "ms/1k chars")
         result.add(f"{name}: import + first call", import_ms(statement), "ms")
-    cold, warm = per_question(texts)
-    result.add(f"citebot: split {PER_QUESTION} passages, first time, p95", cold, "ms")
-    result.add(f"citebot: split {PER_QUESTION} passages, cached, p95", warm, "ms")
+    for label, spread in per_question(texts).items():
+        for p in ("p50", "p95"):
+            result.add(f"citebot: split {PER_QUESTION} passages, {label}, {p}", spread[p], "ms")
     result.notes.append(f"{len(texts)} corpus chunks, {sum(map(len, texts)):,} characters")
     return result

@@ -15,8 +15,8 @@ post-pass adapts it to news text:
   between "a.m."/"p.m." and a time zone or weekday ("10 a.m. ET", "9 a.m. Monday") is undone.
 Chosen by measurement against pysbd, nupunkt, syntok, blingfire, segtok, spaCy's sentencizer and the
 old regex splitter: see `benchmarks/sentences.py` and `tests/data/sentence_cases*.jsonl`.
-It costs about 0.3-0.6 ms per 1,000 characters (5-10 times sentencex alone), a few ms per
-question, so passages, which repeat across questions, are cached.
+It costs 0.15-0.7 ms per 1,000 characters on a loaded 2-core machine (4-5 times sentencex alone),
+about 1 ms for a question's 8 passages; passages repeat across questions, so they are cached.
 """
 
 from __future__ import annotations
