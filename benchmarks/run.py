@@ -18,7 +18,7 @@ from benchmarks.common import Context, Result, Skip, machine
 
 BENCHMARKS = (
     "embedding", "ingest", "retrieval", "question", "concurrency", "memory", "language", "web",
-    "claims",
+    "claims", "sentences",
 )  # fmt: skip
 
 

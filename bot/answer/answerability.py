@@ -9,7 +9,7 @@ The signals hold for any article set, not one dataset:
   covers the story but not the asked detail);
 - answer type: whether the sentence holds an answer of the asked kind (a person or organisation
   for "who", a place for "where", a date, an amount of money, a percentage, a count) that the
-  question does not already contain;
+  question does not already contain, and whether a question that asks for such a kind finds none;
 - similarity: the local embedder's cosine between the question and the sentence (paraphrases);
 - position: its passage's retrieval rank and whether it is the article's lede.
 
@@ -40,6 +40,7 @@ FEATURES = (
     "passage_coverage",
     "missing",
     "answer_type",
+    "kind_missing",
     "similarity",
     "rank",
     "lede",
@@ -113,8 +114,8 @@ class Model:
 
 # Before any fit: the hand weights the extractive answerer used, as a logistic model.
 PRIOR = Model(
-    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, 2.0, 2.4, 1.2),
-    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, 2.0, 0.0, 0.0),
+    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2),
+    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0),
     bias=-3.0,
     threshold=0.3,
     topic_threshold=0.3,
@@ -153,13 +154,25 @@ class Question:
 
     def coverage(self, stems: set[str] | frozenset[str]) -> float:
         """Weighted share of the key terms among `stems`."""
-        got = sum(w for t, w in zip(self.terms, self.weights, strict=True) if t.stem in stems)
+        got = sum(w for t, w in zip(self.terms, self.weights, strict=True) if _holds(stems, t.stem))
         return got / self.total
 
     def missing(self, stems: set[str] | frozenset[str]) -> float:
         """Weight of the most informative key term not among `stems` (0 when none is missing)."""
-        absent = [w for t, w in zip(self.terms, self.weights, strict=True) if t.stem not in stems]
+        absent = [
+            w for t, w in zip(self.terms, self.weights, strict=True) if not _holds(stems, t.stem)
+        ]
         return max(absent, default=0.0)
+
+
+PREFIX = 4  # a stem this long also matches longer words it begins ("europ" in "european")
+
+
+def _holds(stems: set[str] | frozenset[str], stem: str) -> bool:
+    """True when `stems` has `stem`, or a derived word of it (Europe/European, Japan/Japanese)."""
+    if stem in stems:
+        return True
+    return len(stem) >= PREFIX and any(s.startswith(stem) for s in stems)
 
 
 def prepare(question: str, rarity: Rarity | None) -> Question:
@@ -188,12 +201,14 @@ def features_row(
     similarity: float,
 ) -> list[float]:
     """One sentence's features, in `FEATURES` order."""
+    offered = offers(question.kind, sentence, question.text)
     return [
         question.coverage(sentence_stems),
         question.coverage(sentence_stems | context),
         question.coverage(passage),
         question.missing(passage),
-        offers(question.kind, sentence, question.text),
+        offered,
+        float(question.kind != "thing" and offered == 0.0),
         similarity,
         1.0 / (1 + rank),
         float(lede),
