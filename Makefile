@@ -39,8 +39,11 @@ clean:
 
 eval: setup
 	@if [ ! -d "$(SHARED)" ]; then echo "Skipping eval: $(SHARED) is not here (internal evaluation data)."; exit 0; fi; \
-	CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa $(BIN)/citebot ingest "$(SHARED)/corpus" && \
-	CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa $(BIN)/citebot eval "$(SHARED)/dev.jsonl" --out .citebot/eval-dev.jsonl && \
+	export CITEBOT_STORE=.citebot/eval-store CITEBOT_COLLECTION=realtimeqa; \
+	$(BIN)/citebot ingest "$(SHARED)/corpus" seeds && \
+	$(BIN)/citebot eval "$(SHARED)/dev.jsonl" --out .citebot/eval-dev.jsonl && \
+	$(BIN)/citebot eval eval/natural-dev.jsonl --out .citebot/eval-natural.jsonl && \
+	$(BIN)/citebot eval eval/holdout.jsonl --out .citebot/eval-holdout.jsonl && \
 	$(BIN)/citebot eval-claims eval/claims.jsonl --shared "$(SHARED)"
 
 bench: setup

@@ -34,7 +34,7 @@ from ingest.index.language.tokens import terms
 
 MIN_CHARS = 25
 MAX_CHARS = 600
-SHORTLIST = 12  # candidates that get an embedding and the full model
+SHORTLIST = 6  # candidates that get an embedding and the full model
 SECOND = 0.5  # a second sentence needs at least this share of the first's probability
 
 
