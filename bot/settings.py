@@ -57,15 +57,28 @@ class Settings(IngestSettings):
     use_embeds: bool = Field(True, validation_alias=env("CITEBOT_EMBEDS"))
     sharded: bool = Field(False, validation_alias=env("CITEBOT_SHARDED"))
     feedback_db: Path | None = Field(None, validation_alias=env("CITEBOT_FEEDBACK_DB"))
+    forum_channels: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias=env("CITEBOT_FORUM_CHANNELS")
+    )
+    stale_days: int = Field(30, ge=0, le=3650, validation_alias=env("CITEBOT_STALE_DAYS"))
+    stale_check_seconds: float = Field(
+        60.0, ge=5, validation_alias=env("CITEBOT_STALE_CHECK_SECONDS")
+    )
+    escalate_role: int | None = Field(None, validation_alias=env("CITEBOT_ESCALATE_ROLE"))
 
     @field_validator(
-        "discord_token", "feedback_db", "min_relevance", "min_answerability", mode="before"
+        "discord_token",
+        "feedback_db",
+        "min_relevance",
+        "min_answerability",
+        "escalate_role",
+        mode="before",
     )
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("allowed_channels", mode="before")
+    @field_validator("allowed_channels", "forum_channels", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

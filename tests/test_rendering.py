@@ -74,7 +74,8 @@ def test_seed_style_answer_is_one_message_with_a_sources_embed() -> None:
     data = message.embeds[0].to_dict()
     assert data["title"] == "Sources"
     assert data["description"] == (
-        "**[1]** [Article 1](https://news.example/1) · 2024-03-11\n> Quoted sentence number 1."
+        "**[1]** [Article 1](https://news.example/1#:~:text=Quoted%20sentence%20number%201.) · 2024-03-11\n"
+        "> Quoted sentence number 1."
     )
     assert (
         data["footer"]["text"]
@@ -105,7 +106,10 @@ def test_compact_sources_without_embeds_suppress_link_previews() -> None:
     [message] = render_answer(answer("A [1].", [citation(1)]), use_embeds=False)
 
     assert message.embeds == []
-    assert "**Sources**\n**[1]** Article 1 <https://news.example/1> · 2024-03-11" in message.content
+    assert (
+        "**Sources**\n**[1]** Article 1 <https://news.example/1#:~:text=Quoted%20sentence%20number%201.> · 2024-03-11"
+        in message.content
+    )
 
 
 def test_titles_cannot_break_out_of_their_link() -> None:
@@ -115,7 +119,7 @@ def test_titles_cannot_break_out_of_their_link() -> None:
 
     description = message.embeds[0].description or ""
     assert "](https://evil.example)" not in description
-    assert "(https://ok.example/a%29b)" in description
+    assert "(https://ok.example/a%29b#:~:text=Quoted%20sentence%20number%201.)" in description
 
 
 def test_many_long_sources_spread_over_embeds_and_messages() -> None:

@@ -20,16 +20,21 @@ import discord
 from discord import app_commands
 
 from bot.app import Citebot
-from bot.discord_app.buttons import FeedbackButton
+from bot.discord_app import info
+from bot.discord_app.admin import AdminCommands
+from bot.discord_app.buttons import DYNAMIC_ITEMS
 from bot.discord_app.delivery import NO_MENTIONS, reply_privately
+from bot.discord_app.forum import ForumAnswers
 from bot.discord_app.handler import QuestionHandler
-from bot.discord_app.rendering import neutralise, render_notice
+from bot.discord_app.slash import SlashQuestions
+from bot.discord_app.stale import StaleWatcher
 from bot.discord_app.sync_task import SyncPlan, start_sync_task
 from bot.feedback import FeedbackStore, feedback_path
 
 log = logging.getLogger(__name__)
 
-SOURCES_SHOWN = 10
+ASK_MENU = "Ask citebot"
+ASK_PRIVATELY_MENU = "Ask citebot (only me)"
 # What the bot needs and no more (docs/discord.md explains each one).
 MINIMAL_PERMISSIONS = discord.Permissions(
     view_channel=True,
@@ -58,14 +63,20 @@ def intents_for(settings: Any) -> discord.Intents:
     """
     intents = discord.Intents.none()
     intents.guilds = True
-    intents.guild_messages = bool(settings.mentions or settings.followups)
-    intents.message_content = bool(settings.followups)
+    intents.guild_messages = bool(
+        settings.mentions or settings.followups or settings.forum_channels
+    )
+    # A forum post's text (not only its title) is message content too.
+    intents.message_content = bool(settings.followups or settings.forum_channels)
     return intents
 
 
 class _Hooks:
     citebot: DiscordApp
     feedback: FeedbackStore | None  # read by the feedback buttons
+    escalate_role: int | None  # read by the "Ask a human" button
+    escalated: set[str]  # answers someone already asked a human about
+    ask_again: Any  # the "Ask again" button's coroutine
 
     async def setup_hook(self) -> None:
         """Size the worker pool, register the feedback buttons and sync commands if needed."""
@@ -110,6 +121,9 @@ class DiscordApp:
         client = cls(intents=intents_for(self.settings), allowed_mentions=NO_MENTIONS)
         client.citebot = self
         client.feedback = feedback
+        client.escalate_role = self.settings.escalate_role
+        client.escalated = set()
+        client.ask_again = self.ask_again
         self.client: discord.Client = client
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.handler = QuestionHandler(
@@ -119,18 +133,34 @@ class DiscordApp:
             feedback=feedback,
             stream_interval=stream_interval,
         )
+        self.slash = SlashQuestions(self.handler)
+        self.forum = ForumAnswers(self.handler)
+        self.admin = AdminCommands(citebot, self.tree.sync)
+        self.stale = (
+            StaleWatcher(
+                self.client,
+                store=citebot.store,
+                feedback=feedback,
+                days=self.settings.stale_days,
+                interval=self.settings.stale_check_seconds,
+            )
+            if feedback is not None
+            else None
+        )
         self._add_commands()
         self.tree.error(self.on_app_command_error)
-        for event in (self.on_ready, self.on_message, self.on_error):
+        for event in (self.on_ready, self.on_message, self.on_thread_create, self.on_error):
             self.client.event(event)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def setup(self) -> None:
         """Called once before connecting: buttons survive restarts; commands sync when changed."""
-        self.client.add_dynamic_items(FeedbackButton)
+        self.client.add_dynamic_items(*DYNAMIC_ITEMS)
         if self.sync_plan is not None:
             self.sync_task = start_sync_task(self.citebot, self.sync_plan)
+        if self.stale is not None:
+            self.stale.start()
         fingerprint = self.commands_fingerprint()
         app_id = self.client.application_id or 0  # known here: setup runs after login
         marker = feedback_path(self.settings).parent / f"discord-commands-{app_id}.sha256"
@@ -140,7 +170,7 @@ class DiscordApp:
             except discord.HTTPException as exc:
                 log.warning(
                     "could not register the slash commands (%s); mentions still work. "
-                    "Run `citebot discord --sync` or `/citebot-sync` later.",
+                    "Run `citebot discord --sync` or `/citebot sync-commands` later.",
                     exc,
                 )
                 return
@@ -192,81 +222,40 @@ class DiscordApp:
     # -- slash commands ----------------------------------------------------------------------
 
     def _add_commands(self) -> None:
-        tree, handler = self.tree, self.handler
+        tree, slash = self.tree, self.slash
 
         @tree.command(name="ask", description="Ask a question; get an answer with cited sources.")
         @app_commands.describe(question="Your question")
         async def ask(interaction: discord.Interaction[Any], question: str) -> None:
-            await handler.on_ask(interaction, question)
+            await slash.on_ask(interaction, question)
 
         @tree.command(name="sources", description="List the indexed articles.")
         async def sources(interaction: discord.Interaction[Any]) -> None:
-            await interaction.response.send_message(
-                render_notice(await self.sources_text()),
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
+            await reply_privately(interaction, await info.sources_text(self.citebot))
 
         @tree.command(name="about", description="How citebot answers: mode, model and collection.")
         async def about(interaction: discord.Interaction[Any]) -> None:
-            await interaction.response.send_message(
-                render_notice(await self.about_text()), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+            await reply_privately(interaction, await info.about_text(self.citebot))
 
-        @tree.command(name="citebot-sync", description="Admins: re-register citebot's commands.")
-        @app_commands.default_permissions(manage_guild=True)
-        @app_commands.guild_only()
-        async def resync(interaction: discord.Interaction[Any]) -> None:
-            perms = interaction.permissions
-            if not (perms.manage_guild or perms.administrator):
-                await reply_privately(
-                    interaction, "Only server managers can resync citebot's commands."
-                )
-                return
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            synced = await tree.sync()
-            await interaction.followup.send(
-                f"Synced {len(synced)} commands. Discord may take a minute to show changes.",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
+        @tree.context_menu(name=ASK_MENU)
+        async def ask_menu(interaction: discord.Interaction[Any], message: discord.Message) -> None:
+            await slash.on_message_command(interaction, message, private=False)
 
-    async def sources_text(self) -> str:
-        """What `/sources` shows: how many articles, the newest ones with their dates."""
-        records = await asyncio.to_thread(self.citebot.store.records)
-        dated = sorted(records.values(), key=lambda r: r.published_date or "", reverse=True)
-        count = len(records)
-        lines = [
-            f"**{count:,} article{'s' if count != 1 else ''} indexed** "
-            f"in `{self.settings.collection}`."
-        ]
-        if dated and dated[0].published_date:
-            oldest = min((r.published_date for r in dated if r.published_date), default="")
-            lines.append(f"Published {oldest} to {dated[0].published_date}.")
-        lines.append("Newest:" if dated else "Nothing is indexed yet.")
-        for record in dated[:SOURCES_SHOWN]:
-            title = discord.utils.escape_markdown(record.title or record.doc_id)[:150]
-            link = f" <{record.url}>" if record.url.startswith(("http://", "https://")) else ""
-            lines.append(f"• {record.published_date or 'undated'} · {title}{link}")
-        return neutralise("\n".join(lines))
+        @tree.context_menu(name=ASK_PRIVATELY_MENU)
+        async def ask_privately(
+            interaction: discord.Interaction[Any], message: discord.Message
+        ) -> None:
+            await slash.on_message_command(interaction, message, private=True)
 
-    async def about_text(self) -> str:
-        """What `/about` shows."""
-        answerer = self.citebot.answerer
-        documents = await asyncio.to_thread(answerer.documents)
-        if answerer.mode == "llm":
-            mode = f"LLM (`{self.settings.openai_model}`), checked against the sources"
-        else:
-            mode = "extractive: quotes the best sentences from the articles (no LLM)"
-        return "\n".join(
-            [
-                "**citebot** answers from indexed articles and cites every claim.",
-                f"Mode: {mode}",
-                f"Embeddings: `{self.citebot.embedder.model_id}`",
-                f"Collection: `{self.settings.collection}` ({documents:,} articles)",
-                "Ask with `/ask`, or mention me; follow up in the thread I open.",
-            ]
-        )
+        tree.add_command(self.admin.group)
+
+    async def ask_again(self, interaction: discord.Interaction[Any], question: str) -> None:
+        """The "Ask again" button: answer the recorded question anew, like `/ask`."""
+        await self.slash.on_ask(interaction, question, rewrite=False)
+
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        """Answer a new post in one of the forum channels."""
+        await self.forum.on_thread_create(thread)
 
 
 def _read(path: Path) -> str:

@@ -82,13 +82,16 @@ class ChannelTarget:
 class InteractionTarget:
     """The follow-up webhook of a deferred slash command."""
 
-    def __init__(self, interaction: discord.Interaction[Any]):
+    def __init__(self, interaction: discord.Interaction[Any], *, ephemeral: bool = False):
         self.interaction = interaction
         self.channel_id = interaction.channel_id or 0
+        self.ephemeral = ephemeral
 
     async def send(self, out: Outgoing, view: discord.ui.View | None = None) -> Sent:
-        """Send `out` as a follow-up."""
+        """Send `out` as a follow-up (seen only by the user when ephemeral)."""
         kwargs: dict[str, Any] = {"embeds": out.embeds, "allowed_mentions": NO_MENTIONS}
+        if self.ephemeral:
+            kwargs["ephemeral"] = True
         if view is not None:
             kwargs["view"] = view
         return await self.interaction.followup.send(out.content, wait=True, **kwargs)

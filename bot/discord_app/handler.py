@@ -9,73 +9,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
 import discord
 
 from bot.answer.answering import Answerer
-from bot.answer.citations import trim
 from bot.answer.models import Answer
 from bot.discord_app.buttons import feedback_view
 from bot.discord_app.conversation import Conversations
 from bot.discord_app.delivery import (
-    NO_MENTIONS,
     ChannelTarget,
-    InteractionTarget,
     StreamingMessage,
     Target,
     TypingIndicator,
-    reply_privately,
     send_rendered,
     warn_once,
 )
 from bot.discord_app.ratelimit import RateLimiter
-from bot.discord_app.rendering import (
-    MESSAGE_LIMIT,
-    Outgoing,
-    neutralise,
-    render_answer,
-    render_notice,
+from bot.discord_app.rendering import Outgoing, render_answer, render_notice
+from bot.discord_app.replies import (
+    APOLOGY,
+    EMPTY_QUESTION,
+    INDEX_DOWN,
+    clean_question,
+    slow_down,
+    thread_name,
+    too_long,
 )
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from ingest.index.errors import CitebotError
 
+__all__ = ["APOLOGY", "INDEX_DOWN", "QuestionHandler", "clean_question", "thread_name"]
+
 log = logging.getLogger(__name__)
-
-APOLOGY = "Sorry, something went wrong while answering that. Please try again in a moment."
-INDEX_DOWN = "Sorry, I can't search the articles right now. Please try again in a moment."
-EMPTY_QUESTION = (
-    "Ask me a question after the mention, for example: `@{name} What is new this week?`"
-)
-THREAD_NAME_LIMIT = 100
-MENTION_TOKEN = re.compile(r"<@[!&]?\d+>|@(?:everyone|here)\b")
-
-
-def too_long(length: int, limit: int) -> str:
-    """The reply to an over-long question."""
-    return f"That question is {length:,} characters long; please keep it under {limit:,}."
-
-
-def slow_down(retry_after: float) -> str:
-    """The polite rate-limit reply."""
-    return (
-        f"You're asking faster than I can keep up. Please wait {max(1, round(retry_after))} "
-        "seconds and ask again."
-    )
-
-
-def clean_question(text: str) -> str:
-    """The question without mentions (ours, other users', roles, @everyone) or extra spaces."""
-    return " ".join(MENTION_TOKEN.sub(" ", text).split())
-
-
-def thread_name(question: str) -> str:
-    """A thread title from the question (Discord allows 100 characters)."""
-    name = neutralise(" ".join(question.split())) or "Question"
-    return name if len(name) <= THREAD_NAME_LIMIT else name[: THREAD_NAME_LIMIT - 1] + "…"
 
 
 class QuestionHandler:
@@ -111,9 +79,16 @@ class QuestionHandler:
         return bool(ids & set(allowed))
 
     def is_own_thread(self, channel: Any) -> bool:
-        """True for a thread this bot started."""
+        """True for a thread this bot started, or a post in one of our forum channels."""
         me = self.me()
-        return isinstance(channel, discord.Thread) and me is not None and channel.owner_id == me.id
+        if not isinstance(channel, discord.Thread) or me is None:
+            return False
+        return channel.owner_id == me.id or self.is_forum_post(channel)
+
+    def is_forum_post(self, channel: Any) -> bool:
+        """True for a post (thread) in a CITEBOT_FORUM_CHANNELS forum."""
+        forums = self.settings.forum_channels
+        return isinstance(channel, discord.Thread) and channel.parent_id in forums
 
     def question_in(self, message: discord.Message) -> str | None:
         """The question a message asks us, or None when the message is not for us."""
@@ -127,6 +102,8 @@ class QuestionHandler:
         followup = self.settings.followups and self.is_own_thread(message.channel)
         if not (mentioned or followup) or not self.allowed(message.channel):
             return None
+        if self.is_forum_post(message.channel) and message.id == message.channel.id:
+            return None  # a forum post's opening message: answered when the post is created
         question = clean_question(message.content or "")
         if not question and not mentioned:
             return None  # an image, a sticker or a ping between people in our thread
@@ -143,32 +120,32 @@ class QuestionHandler:
         try:
             refusal = self.check(question, message.author.id)
             if refusal:
-                await self._notice(where, refusal)
+                await self.notice(where, refusal)
                 return None
             as_of = message.created_at.date().isoformat()
             channel = message.channel
             asked = question
             if self.is_own_thread(channel):
-                question = await self._standalone(channel, question)
+                question = await self.standalone(channel, question)
                 where = ChannelTarget(channel)
             else:
                 where = await self._open_thread(message, question)
             async with TypingIndicator(where):
                 answer = await self.deliver(question, as_of=as_of, target=where)
-            self._remember(getattr(where, "channel", None), asked, answer)
+            self.remember(getattr(where, "channel", None), asked, answer)
             return answer
         except Exception as exc:
-            await self._apologise(where, exc)
+            await self.apologise(where, exc)
             return None
 
-    async def _standalone(self, thread: Any, question: str) -> str:
+    async def standalone(self, thread: Any, question: str) -> str:
         """Rewrite a follow-up asked in one of our threads using the thread's recent turns."""
         history = self.conversations.history(getattr(thread, "id", 0)) or [
             (getattr(thread, "name", ""), "")  # after a restart: the thread's title
         ]
         return await asyncio.to_thread(self.answerer.standalone, question, history)
 
-    def _remember(self, channel: object, asked: str, answer: Answer) -> None:
+    def remember(self, channel: object, asked: str, answer: Answer) -> None:
         """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread."""
         if isinstance(channel, discord.Thread):
             self.conversations.add(channel.id, asked, answer.text)
@@ -197,20 +174,28 @@ class QuestionHandler:
 
     # -- answering -----------------------------------------------------------------------------
 
-    async def deliver(self, question: str, *, as_of: str, target: Target) -> Answer:
-        """Answer `question` and show it at `target`: stream in LLM mode, then the final answer."""
+    async def deliver(
+        self, question: str, *, as_of: str, target: Target, private: bool = False
+    ) -> Answer:
+        """Answer `question` and show it at `target`: stream in LLM mode, then the final answer.
+
+        A public answer's message is recorded, so a later change of a cited source can edit it.
+        """
         stream = StreamingMessage(target, interval=self.stream_interval)
         on_delta = stream.update if self.answerer.mode == "llm" else None
         answer = await self.answerer.aanswer(question, as_of=as_of, on_delta=on_delta)
         first = await stream.settle()
-        view = await self._feedback_view(answer)
-        await send_rendered(
+        answer_id = await self._record(answer, None if private else target.channel_id)
+        view = self._view(answer, answer_id)
+        sent = await send_rendered(
             target,
             render_answer(answer, use_embeds=self.settings.use_embeds),
             view=view,
             first=first,
             plain=lambda: render_answer(answer, use_embeds=False),
         )
+        if answer_id and sent and not private:
+            await self._attach(answer_id, target.channel_id, sent[-1].id)
         log.info(
             "answered (%s, %d citations, %.0f ms)%s",
             answer.mode,
@@ -220,20 +205,34 @@ class QuestionHandler:
         )
         return answer
 
-    async def _feedback_view(self, answer: Answer) -> discord.ui.View | None:
+    async def _record(self, answer: Answer, channel_id: int | None) -> str:
         if self.feedback is None:
-            return None
+            return ""
         try:
-            answer_id = await asyncio.to_thread(self.feedback.record_answer, answer)
+            return await asyncio.to_thread(
+                self.feedback.record_answer, answer, channel_id=channel_id
+            )
         except Exception:
             log.exception("could not record the answer for feedback; sending it without buttons")
-            return None
-        return feedback_view(answer_id)
+            return ""
 
-    async def _notice(self, target: Target, text: str) -> None:
+    def _view(self, answer: Answer, answer_id: str) -> discord.ui.View | None:
+        if not answer_id:
+            return None
+        escalate = answer.refused and self.settings.escalate_role is not None
+        return feedback_view(answer_id, escalate=escalate)
+
+    async def _attach(self, answer_id: str, channel_id: int, message_id: int) -> None:
+        assert self.feedback is not None
+        try:
+            await asyncio.to_thread(self.feedback.attach_message, answer_id, channel_id, message_id)
+        except Exception:
+            log.exception("could not record where the answer was posted")
+
+    async def notice(self, target: Target, text: str) -> None:
         await target.send(Outgoing(render_notice(text)))
 
-    async def _apologise(self, target: Target, exc: Exception) -> None:
+    async def apologise(self, target: Target, exc: Exception) -> None:
         if isinstance(exc, CitebotError):
             log.warning("could not answer: %s", exc)
             text = INDEX_DOWN
@@ -241,56 +240,6 @@ class QuestionHandler:
             log.exception("error while answering a question")
             text = APOLOGY
         try:
-            await self._notice(target, text)
+            await self.notice(target, text)
         except Exception:
             log.exception("could not send the apology either")
-
-    # -- slash commands ----------------------------------------------------------------------
-
-    async def on_ask(self, interaction: discord.Interaction[Any], question: str) -> Answer | None:
-        """Answer `/ask`: refuse privately if needed, else defer, answer, follow up."""
-        question = clean_question(question)
-        if not self.allowed(interaction.channel):
-            await reply_privately(interaction, "I don't answer questions in this channel.")
-            return None
-        refusal = self.check(question, interaction.user.id)
-        if refusal:
-            await reply_privately(interaction, refusal)
-            return None
-        await interaction.response.defer(thinking=True)
-        target = InteractionTarget(interaction)
-        asked = question
-        try:
-            channel = interaction.channel
-            if self.is_own_thread(channel):  # /ask inside our thread is a follow-up too
-                question = await self._standalone(channel, question)
-            target_or_thread = await self._slash_thread(interaction, question) or target
-            answer = await self.deliver(
-                question, as_of=interaction.created_at.date().isoformat(), target=target_or_thread
-            )
-            self._remember(getattr(target_or_thread, "channel", channel), asked, answer)
-            return answer
-        except Exception as exc:
-            await self._apologise(target, exc)
-            return None
-
-    async def _slash_thread(
-        self, interaction: discord.Interaction[Any], question: str
-    ) -> Target | None:
-        """In thread mode, post the question and open a thread on it for the answer."""
-        channel = interaction.channel
-        if not self.settings.thread_mode or not isinstance(channel, discord.TextChannel):
-            return None
-        prefix = f"**{neutralise(interaction.user.display_name)} asked:** "
-        # CITEBOT_MAX_QUESTION may allow more than one message holds: show the start.
-        header = await interaction.followup.send(
-            prefix + trim(neutralise(question), MESSAGE_LIMIT - len(prefix)),
-            wait=True,
-            allowed_mentions=NO_MENTIONS,
-        )
-        try:
-            thread = await channel.create_thread(name=thread_name(question), message=header)
-        except discord.HTTPException as exc:
-            warn_once(channel.id, "cannot create threads", exc)
-            return None
-        return ChannelTarget(thread)

@@ -15,6 +15,7 @@ import discord
 
 from bot.answer.citations import trim
 from bot.answer.models import Answer, Citation
+from bot.discord_app.deeplinks import deep_link
 
 MESSAGE_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
@@ -199,6 +200,8 @@ def source_entry(citation: Citation, *, embed: bool) -> str:
         discord.utils.escape_markdown(trim(citation.title or citation.doc_id, TITLE_CHARS))
     )
     url = _safe_url(citation.url)
+    if url:
+        url = deep_link(url, citation.quote)  # opens the article at the quoted passage
     if embed:
         head = f"**[{citation.n}]** " + (
             f"[{title.translate(_MARKDOWN_LINK_CHARS)}]({url})" if url else f"**{title}**"

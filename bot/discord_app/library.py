@@ -1,0 +1,186 @@
+"""Manage the indexed sources from Discord: add an uploaded file, forget a source, list them.
+
+Plain blocking functions (the admin commands run them in a worker thread); no discord.py here.
+An upload is kept in `<feedback folder>/discord-uploads/` as a Markdown file whose front matter
+sets the stable id `discord:<filename>`, so uploading the same file again changes nothing and a
+new version of it replaces the old one, and `citebot ingest` never sees a temporary path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.app import Citebot
+from bot.feedback import feedback_path
+from ingest.index.errors import CitebotError
+from ingest.index.lexical import update_lexical_index
+from ingest.index.locking import ingest_lock
+from ingest.index.models import Document
+from ingest.index.store import DocRecord
+from ingest.loaders import SUPPORTED, load_paths
+from ingest.pipeline import IngestSummary, ingest
+
+log = logging.getLogger(__name__)
+
+UPLOAD_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
+UPLOAD_PREFIX = "discord:"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadRejected(CitebotError):
+    """An uploaded file that cannot be ingested (type, size, content)."""
+
+
+class UnknownSource(CitebotError):
+    """No indexed source matches what the admin asked to forget."""
+
+
+@dataclasses.dataclass
+class Counter:
+    """Progress hooks for `ingest`, read from the event loop while a worker thread ingests."""
+
+    total: int = 0
+    done: int = 0
+    stage: str = "reading the file"
+
+    def start(self, total_chunks: int) -> None:
+        """Embedding starts."""
+        self.total, self.stage = total_chunks, "embedding"
+
+    def advance(self, chunks: int) -> None:
+        """More chunks are embedded."""
+        self.done += chunks
+
+
+def safe_name(filename: str) -> str:
+    """A name safe on disk and in an id: `Q3 report (final).md` -> `Q3_report_final_.md`."""
+    name = _UNSAFE.sub("_", Path(filename).name).strip("._") or "upload"
+    return name[:120]
+
+
+def uploads_dir(citebot: Citebot) -> Path:
+    """Where uploaded sources are kept (beside the feedback file)."""
+    return feedback_path(citebot.settings).parent / "discord-uploads"
+
+
+def check_upload(filename: str, size: int, max_mb: float) -> None:
+    """Refuse what cannot be ingested before downloading it."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise UploadRejected(
+            f"{filename!r} is not a file type I can read.",
+            hint="Attach a .md, .txt, .html, .pdf or .docx file.",
+        )
+    if suffix not in SUPPORTED:
+        raise UploadRejected(
+            f"This version of citebot cannot read {suffix} files yet.",
+            hint="Convert it to Markdown, text or HTML and attach that.",
+        )
+    if size > max_mb * 1_000_000:
+        raise UploadRejected(
+            f"{filename!r} is {size / 1e6:.1f} MB; the limit is {max_mb:g} MB.",
+            hint="Split it, or raise CITEBOT_MAX_FILE_MB.",
+        )
+
+
+def add_upload(citebot: Citebot, filename: str, data: bytes, progress: Counter) -> IngestSummary:
+    """Ingest an uploaded file under the id `discord:<filename>`."""
+    settings = citebot.settings
+    name = safe_name(filename)
+    folder = uploads_dir(citebot)
+    originals = folder / "originals"
+    originals.mkdir(parents=True, exist_ok=True)
+    original = originals / name
+    original.write_bytes(data)
+    loaded = load_paths([original], max_bytes=int(settings.max_file_mb * 1_000_000))
+    if not loaded.documents:
+        reason = loaded.skipped[0].reason if loaded.skipped else "no article text found"
+        original.unlink(missing_ok=True)
+        raise UploadRejected(f"I could not read {filename!r}: {reason}.")
+    document = dataclasses.replace(loaded.documents[0], doc_id=UPLOAD_PREFIX + name)
+    stored = folder / f"{name}.md"
+    stored.write_text(_as_markdown(document), encoding="utf-8")
+    progress.stage = "chunking"
+    return ingest(
+        [stored],
+        settings=settings,
+        embedder=citebot.embedder,
+        progress=progress,
+        after_write=lambda store, _: update_lexical_index(store, settings),
+        store=citebot.store,
+    )
+
+
+def _as_markdown(document: Document) -> str:
+    meta = {
+        "id": document.doc_id,
+        "title": document.title,
+        "url": document.url,
+        "source": document.source,
+        "published_date": document.published_date,
+        "author": document.author,
+    }
+    front = yaml.safe_dump({k: v for k, v in meta.items() if v}, allow_unicode=True)
+    return f"---\n{front}---\n\n{document.text}\n"
+
+
+def find_source(records: dict[str, DocRecord], key: str) -> DocRecord:
+    """The record whose id or url is `key`, or whose id starts with it (autocomplete cuts ids)."""
+    key = key.strip()
+    if key in records:
+        return records[key]
+    by_url = [r for r in records.values() if r.url and r.url == key]
+    by_prefix = [r for r in records.values() if key and r.doc_id.startswith(key)]
+    for matches in (by_url, by_prefix):
+        if len(matches) == 1:
+            return matches[0]
+    if len(by_prefix) > 1:
+        raise UnknownSource(
+            f"{len(by_prefix)} sources start with {key!r}.", hint="Pick one from the list."
+        )
+    raise UnknownSource(
+        f"No indexed source has the id or URL {key!r}.", hint="See /citebot sources."
+    )
+
+
+def forget(citebot: Citebot, key: str) -> DocRecord:
+    """Remove one source (record, chunks, its upload) and refresh the BM25 index."""
+    store, settings = citebot.store, citebot.settings
+    with ingest_lock(settings):
+        record = find_source(store.records(), key)
+        store.bump_generation()
+        store.delete_documents([record])
+        store.bump_generation()
+        update_lexical_index(store, settings)
+    if record.doc_id.startswith(UPLOAD_PREFIX):
+        name = record.doc_id.removeprefix(UPLOAD_PREFIX)
+        folder = uploads_dir(citebot)
+        for path in (folder / f"{name}.md", folder / "originals" / name):
+            path.unlink(missing_ok=True)
+    return record
+
+
+def matching(records: dict[str, DocRecord], text: str) -> list[DocRecord]:
+    """Sources whose id, title, url or source contain `text` (case-insensitive), newest first."""
+    needle = text.strip().casefold()
+    found = [
+        r
+        for r in records.values()
+        if not needle
+        or any(needle in value.casefold() for value in (r.doc_id, r.title, r.url, r.source))
+    ]
+    return sorted(found, key=lambda r: (r.published_date or "", r.doc_id), reverse=True)
+
+
+def describe(summary: IngestSummary, name: str) -> str:
+    """One line about what adding a source did."""
+    if summary.added:
+        return f"Added `{name}` ({summary.chunks_written} passages)."
+    if summary.updated:
+        return f"Updated `{name}` ({summary.chunks_written} passages re-indexed)."
+    return f"`{name}` is already indexed and unchanged."
