@@ -16,6 +16,7 @@ MODULES = (
     "bot.cli.claims_cmd",
     "bot.cli.discord_cmd",
     "bot.cli.sync_cmd",
+    "bot.cli.report_cmd",
 )
 
 

@@ -159,8 +159,6 @@ class DiscordApp:
         self.client.add_dynamic_items(*DYNAMIC_ITEMS)
         if self.sync_plan is not None:
             self.sync_task = start_sync_task(self.citebot, self.sync_plan)
-        if self.stale is not None:
-            self.stale.start()
         fingerprint = self.commands_fingerprint()
         app_id = self.client.application_id or 0  # known here: setup runs after login
         marker = feedback_path(self.settings).parent / f"discord-commands-{app_id}.sha256"
@@ -183,7 +181,9 @@ class DiscordApp:
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     async def on_ready(self) -> None:
-        """Log where we are, what we search and how we answer."""
+        """Log where we are, what we search and how we answer; start watching for changes."""
+        if self.stale is not None:
+            self.stale.start()  # once: on_ready comes again after reconnects
         documents = await asyncio.to_thread(self.citebot.store.count_documents)
         guilds = ", ".join(f"{g.name} ({g.id})" for g in self.client.guilds) or "none yet"
         log.info("connected as %s; guilds: %s", self.client.user, guilds)

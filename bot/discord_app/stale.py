@@ -70,7 +70,6 @@ class StaleWatcher:
             self._task = asyncio.create_task(self._run(), name="citebot-stale-watcher")
 
     async def _run(self) -> None:
-        await self.client.wait_until_ready()
         while True:
             try:
                 await self.check()
