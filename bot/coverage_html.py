@@ -33,7 +33,9 @@ th, td { text-align: left; border-bottom: 1px solid #e3e5ec; padding: .35rem .5r
 
 def _svg(figure: Any) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    figure.savefig(
+        buffer, format="svg", bbox_inches="tight", metadata={"Creator": None, "Date": None}
+    )
     svg = buffer.getvalue()
     return svg[svg.index("<svg") :]  # drop the XML prolog and doctype: it is inline
 
@@ -66,7 +68,9 @@ def charts(report: Coverage) -> dict[str, str]:
     figure, axes = plt.subplots(figsize=(6, 3.2))
     topics = list(reversed(report.topics))
     labels = [t.label if len(t.label) <= 45 else t.label[:44] + "…" for t in topics]
-    axes.barh(labels, [t.count - t.refused for t in topics], color=COLOURS["extractive"])
+    axes.barh(
+        labels, [t.count - t.refused for t in topics], color=COLOURS["extractive"], label="answered"
+    )
     axes.barh(
         labels,
         [t.refused for t in topics],
@@ -75,6 +79,7 @@ def charts(report: Coverage) -> dict[str, str]:
         label="refused",
     )
     axes.set_xlabel("questions")
+    axes.legend(frameon=False, loc="lower right")
     axes.spines[["top", "right"]].set_visible(False)
     out["topics"] = _svg(figure)
     plt.close(figure)
@@ -101,6 +106,8 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
             value = row.get(key)
             if key == "latency_ms" and value is not None:
                 cells.append(f'<td class="n">{float(value) / 1000:.2f} s</td>')
+            elif key == "created_at" and value:
+                cells.append(f"<td>{html.escape(str(value)[:16].replace('T', ' '))}</td>")
             else:
                 text = "" if value is None else str(value)
                 cells.append(f"<td>{html.escape(text[:300])}</td>")
@@ -115,8 +122,8 @@ def render_html(report: Coverage, *, title: str = "citebot coverage report") -> 
     cards = [
         ("answers", report.answers),
         ("refused", refused),
-        ("👍", report.votes["up"]),
-        ("👎", report.votes["down"]),
+        ("voted helpful", report.votes["up"]),
+        ("voted unhelpful", report.votes["down"]),
     ]
     card_html = "".join(f'<div class="card">{k}<b>{v:,}</b></div>' for k, v in cards)
     figures = "".join(
@@ -142,14 +149,14 @@ def render_html(report: Coverage, *, title: str = "citebot coverage report") -> 
     sections = [
         "<h2>Refused questions</h2>",
         _table(report.refused, [("created_at", "asked"), ("question", "question")]),
-        "<h2>👎 answers</h2>",
+        "<h2>Answers voted unhelpful</h2>",
         _table(
             report.downvoted,
             [
                 ("created_at", "asked"),
                 ("question", "question"),
                 ("answer", "answer"),
-                ("down", "👎"),
+                ("down", "votes"),
             ],
         ),
         "<h2>Most-asked topics</h2>",

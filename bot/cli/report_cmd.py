@@ -72,8 +72,8 @@ def print_report(report: Coverage) -> None:
     """The report as text."""
     echo = typer.echo
     modes = ", ".join(f"{k} {v}" for k, v in report.per_mode.items()) or "none"
-    echo(f"{report.answers} answers from {report.since[:10]} to {report.until[:10]} ({modes}); ")
-    echo(f"votes: {report.votes['up']} 👍, {report.votes['down']} 👎")
+    echo(f"{report.answers} answers from {report.since[:10]} to {report.until[:10]} ({modes})")
+    echo(f"Votes: {report.votes['up']} 👍, {report.votes['down']} 👎")
     sections: list[tuple[str, list[str]]] = [
         ("Refused questions", [f"{r['created_at'][:10]}  {r['question']}" for r in report.refused]),
         ("👎 answers", [f"{r['created_at'][:10]}  {r['question']}" for r in report.downvoted]),
