@@ -104,6 +104,8 @@ async def test_replies_in_a_forum_post_are_follow_ups_but_its_opening_message_is
 
     assert app.handler.question_in(message(777, "What is Honda's 2040 target?")) is None
     assert app.handler.question_in(message(778, "And by 2030?")) == "And by 2030?"
+    app.handler.settings = app.settings.model_copy(update={"allowed_channels": [1]})
+    assert app.handler.question_in(message(779, "And 2050?")) == "And 2050?"  # forums opt in
 
 
 def test_forum_question_joins_title_and_text_and_fits_the_limit() -> None:

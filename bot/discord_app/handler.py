@@ -73,7 +73,7 @@ class QuestionHandler:
     def allowed(self, channel: Any) -> bool:
         """True when the allow-list is empty or holds the channel (or a thread's parent)."""
         allowed = self.settings.allowed_channels
-        if not allowed:
+        if not allowed or self.is_forum_post(channel):  # the forums are listed on their own
             return True
         ids = {getattr(channel, "id", None), getattr(channel, "parent_id", None)}
         return bool(ids & set(allowed))
@@ -230,9 +230,11 @@ class QuestionHandler:
             log.exception("could not record where the answer was posted")
 
     async def notice(self, target: Target, text: str) -> None:
+        """Send a short status line."""
         await target.send(Outgoing(render_notice(text)))
 
     async def apologise(self, target: Target, exc: Exception) -> None:
+        """Log what failed and tell the user politely (never raises)."""
         if isinstance(exc, CitebotError):
             log.warning("could not answer: %s", exc)
             text = INDEX_DOWN
