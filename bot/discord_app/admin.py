@@ -60,7 +60,7 @@ def audit(interaction: discord.Interaction[Any], action: str, detail: str = "") 
     )
 
 
-def progress_text(name: str, counter: library.Counter) -> str:
+def progress_text(name: str, counter: library.IngestProgress) -> str:
     """The ephemeral reply while a file is ingested."""
     if counter.stage == "embedding" and counter.total:
         done = min(counter.done, counter.total)
@@ -192,7 +192,7 @@ class AdminCommands:
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         name = library.safe_name(file.filename)
-        counter = library.Counter(stage="downloading")
+        counter = library.IngestProgress(stage="downloading")
         try:
             await self._say(interaction, progress_text(name, counter))
             data = await file.read()

@@ -41,7 +41,7 @@ class UnknownSource(CitebotError):
 
 
 @dataclasses.dataclass
-class Counter:
+class IngestProgress:
     """Progress hooks for `ingest`, read from the event loop while a worker thread ingests."""
 
     total: int = 0
@@ -88,7 +88,7 @@ def check_upload(filename: str, size: int, max_mb: float) -> None:
         )
 
 
-def add_upload(citebot: Citebot, filename: str, data: bytes, progress: Counter) -> IngestSummary:
+def add_upload(citebot: Citebot, filename: str, data: bytes, progress: IngestProgress) -> IngestSummary:
     """Ingest an uploaded file under the id `discord:<filename>`."""
     settings = citebot.settings
     name = safe_name(filename)
