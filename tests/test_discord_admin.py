@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -12,7 +14,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import build_citebot
-from bot.discord_app.admin import MANAGERS_ONLY, NO_WEB
+from bot.discord_app.admin import MANAGERS_ONLY, NOTHING_TO_ADD
 from bot.discord_app.client import DiscordApp
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
@@ -20,6 +22,7 @@ from ingest.index.embeddings import LocalEmbedder
 from ingest.index.lexical import update_lexical_index
 from ingest.pipeline import ingest
 from tests.discord_support import FakeSent, fake_interaction
+from tests.web_support import Site, serve
 
 NOTES = b"""# Lunar greenhouse trial
 
@@ -121,6 +124,23 @@ async def test_add_an_attached_file_with_progress_then_answer_from_it(
     assert edits(again)[-1] == "`discord:notes.md` is already indexed and unchanged."
 
 
+async def test_add_an_attached_word_document(app: DiscordApp) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Lunar greenhouse trial", level=1)
+    document.add_paragraph(NOTES.decode().split("\n", 2)[2])
+    buffer = io.BytesIO()
+    document.save(buffer)
+    manager = fake_interaction(manage_guild=True)
+
+    await sub(app, "add").callback(manager, file=attachment("Trial report.docx", buffer.getvalue()))
+
+    assert edits(manager)[-1].startswith("Added `discord:Trial_report.docx`")
+    answer = await app.citebot.answerer.aanswer("How many kilograms of potatoes did Selene grow?")
+    assert not answer.refused and answer.citations[0].doc_id == "discord:Trial_report.docx"
+
+
 @pytest.mark.parametrize(
     ("name", "size", "expected"),
     [
@@ -149,12 +169,79 @@ async def test_an_unreadable_upload_says_why(app: DiscordApp) -> None:
     assert "I could not read 'blank.txt'" in edits(manager)[-1]
 
 
-async def test_add_by_url_says_clearly_it_is_not_available(app: DiscordApp) -> None:
+@pytest.fixture
+def site() -> Iterator[Site]:
+    for running in serve():
+        running.html(
+            "/news/greenhouse.html",
+            "Lunar greenhouse trial",
+            "The Selene greenhouse grew 40 kilograms of potatoes in lunar regolith in 2031.",
+        )
+        yield running
+
+
+def on_own_network(app: DiscordApp) -> None:
+    """Tests serve pages on 127.0.0.1, which the SSRF guard refuses unless told otherwise."""
+    update = {"allow_private_urls": True, "fetch_retries": 0}
+    app.citebot.settings = app.citebot.settings.model_copy(update=update)
+
+
+async def test_add_a_web_page_by_url(app: DiscordApp, site: Site) -> None:
+    on_own_network(app)
+    manager = fake_interaction(manage_guild=True)
+    url = site.url("/news/greenhouse.html")
+
+    await sub(app, "add").callback(manager, file=None, url=url)
+
+    shown = edits(manager)
+    assert shown[0].startswith(f"Adding `{url}`: fetching the page")
+    assert shown[-1].startswith(f"Added `{url}`")
+    answer = await app.citebot.answerer.aanswer("How many kilograms of potatoes did Selene grow?")
+    assert not answer.refused and answer.citations[0].url == url
+
+
+async def test_a_private_address_is_refused_by_the_ssrf_guard(app: DiscordApp, site: Site) -> None:
+    manager = fake_interaction(manage_guild=True)
+    url = site.url("/news/greenhouse.html")
+
+    await sub(app, "add").callback(manager, file=None, url=url)
+
+    assert f"I could not add {url}" in edits(manager)[-1]
+    assert "CITEBOT_ALLOW_PRIVATE_URLS" in edits(manager)[-1]
+    assert site.requests_to("/news/greenhouse.html") == []
+
+
+async def test_add_needs_exactly_one_of_file_and_url(app: DiscordApp) -> None:
+    neither, both = fake_interaction(manage_guild=True), fake_interaction(manage_guild=True)
+
+    await sub(app, "add").callback(neither)
+    await sub(app, "add").callback(both, file=attachment("a.md", NOTES), url="https://a.example/")
+
+    assert private_reply(neither) == NOTHING_TO_ADD == private_reply(both)
+
+
+async def test_sync_runs_the_sources_file_and_says_how_each_source_went(
+    app: DiscordApp, site: Site, tmp_path: Path
+) -> None:
+    on_own_network(app)
+    member, missing = fake_interaction(), fake_interaction(manage_guild=True)
+    await sub(app, "sync").callback(member)
+    await sub(app, "sync").callback(missing)
+    (tmp_path / "citebot.toml").write_text(  # the bot's working folder (tests run in tmp_path)
+        f'[[source]]\nname = "moon"\nurl = "{site.url("/news/greenhouse.html")}"\n'
+        f'[[source]]\nname = "gone"\nurl = "{site.url("/missing.html")}"\n',
+        encoding="utf-8",
+    )
     manager = fake_interaction(manage_guild=True)
 
-    await sub(app, "add").callback(manager, file=None, url="https://example.org/a")
+    await sub(app, "sync").callback(manager)
 
-    assert private_reply(manager) == NO_WEB
+    assert private_reply(member) == MANAGERS_ONLY
+    assert "There is no sources file (citebot.toml)" in edits(missing)[-1]
+    report = edits(manager)[-1]
+    assert "✅ moon: 1 added" in report and "❌ gone: HTTP 404" in report
+    answer = await app.citebot.answerer.aanswer("How many kilograms of potatoes did Selene grow?")
+    assert not answer.refused
 
 
 async def test_forget_by_id_and_its_autocomplete_are_for_managers_only(app: DiscordApp) -> None:

@@ -1,8 +1,8 @@
 """`/citebot ...`: manage the knowledge base from Discord (server managers only).
 
-`add` (an attached file, or a URL when web sources are available), `forget` (by id or URL, with
-autocomplete), `sources` (list and filter), `sync` (the sources file) and `sync-commands`
-(re-register the slash commands). Discord hides the group from members without Manage Server,
+`add` (an attached file, or a web page by URL), `forget` (by id or URL, with autocomplete),
+`sources` (list and filter), `sync` (the sources file) and `sync-commands` (re-register the
+slash commands). Discord hides the group from members without Manage Server,
 and every command checks the permission again when it runs (server owners can change who sees
 a command). Replies are ephemeral; every action is logged with who did it.
 """
@@ -30,14 +30,7 @@ log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 2.0  # between progress edits of the ephemeral reply
 LISTED = 20
 MANAGERS_ONLY = "Only members with the Manage Server permission can manage citebot's sources."
-NO_WEB = (
-    "Adding a web page by URL is not available in this version of citebot. Save the page "
-    "(or export it as Markdown, text or HTML) and attach the file to `/citebot add` instead."
-)
-NO_SYNC = (
-    "Syncing a sources file is not available in this version of citebot. Add files with "
-    "`/citebot add`, or run `citebot ingest` on the server."
-)
+NOTHING_TO_ADD = "Attach a file or give a URL (not both)."
 FAILED = "Sorry, that did not work; the details are in the bot's log. Please try again."
 
 
@@ -153,9 +146,7 @@ class AdminCommands:
 
         @group.command(name="sync", description="Fetch and index everything in the sources file.")
         async def sync(interaction: discord.Interaction[Any]) -> None:
-            if await self._allowed(interaction, "sync"):
-                audit(interaction, "sync")
-                await reply_privately(interaction, NO_SYNC)
+            await self.sync(interaction)
 
         @group.command(name="sync-commands", description="Re-register citebot's slash commands.")
         async def sync_commands(interaction: discord.Interaction[Any]) -> None:
@@ -177,12 +168,21 @@ class AdminCommands:
         file: discord.Attachment | None,
         url: str | None,
     ) -> None:
-        """Ingest an attached file (progress shown by editing the ephemeral reply)."""
+        """Ingest an attached file or a web page (progress shown by editing the reply)."""
         if not await self._allowed(interaction, "add"):
             return
+        if (file is None) == (not url):
+            await reply_privately(interaction, NOTHING_TO_ADD)
+            return
         if file is None:
-            audit(interaction, "add", f"url {url!r}: not available" if url else "nothing given")
-            await reply_privately(interaction, NO_WEB if url else "Attach a file or give a URL.")
+            target = (url or "").strip()
+            audit(interaction, "add", f"url {target!r}")
+
+            def fetch(progress: library.IngestProgress) -> str:
+                summary = library.add_url(self.citebot, target, progress)
+                return library.describe(summary, [*summary.added, *summary.updated, target][0])
+
+            await self._with_progress(interaction, target, fetch, stage="fetching the page")
             return
         audit(interaction, "add", f"file {file.filename!r} ({file.size} bytes)")
         try:
@@ -190,32 +190,65 @@ class AdminCommands:
         except CitebotError as exc:
             await reply_privately(interaction, str(exc))
             return
+        attached, name, loop = file, library.safe_name(file.filename), asyncio.get_running_loop()
+
+        def ingest_file(progress: library.IngestProgress) -> str:
+            data = asyncio.run_coroutine_threadsafe(attached.read(), loop).result()
+            progress.stage = "reading the file"
+            summary = library.add_upload(self.citebot, attached.filename, data, progress)
+            return library.describe(summary, library.UPLOAD_PREFIX + name)
+
+        await self._with_progress(interaction, name, ingest_file, stage="downloading")
+
+    async def _with_progress(
+        self,
+        interaction: discord.Interaction[Any],
+        name: str,
+        work: Callable[[library.IngestProgress], str],
+        *,
+        stage: str,
+    ) -> None:
+        """Run `work` in a thread, showing its progress in the ephemeral reply, then the result."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        name = library.safe_name(file.filename)
-        counter = library.IngestProgress(stage="downloading")
+        progress = library.IngestProgress(stage=stage)
         try:
-            await self._say(interaction, progress_text(name, counter))
-            data = await file.read()
-            counter.stage = "reading the file"
-            work = asyncio.ensure_future(
-                asyncio.to_thread(library.add_upload, self.citebot, file.filename, data, counter)
-            )
-            while not work.done():
-                await asyncio.wait({work}, timeout=PROGRESS_SECONDS)
-                if not work.done():
-                    await self._say(interaction, progress_text(name, counter))
-            summary = work.result()
+            await self._say(interaction, progress_text(name, progress))
+            task = asyncio.ensure_future(asyncio.to_thread(work, progress))
+            while not task.done():
+                await asyncio.wait({task}, timeout=PROGRESS_SECONDS)
+                if not task.done():
+                    await self._say(interaction, progress_text(name, progress))
+            done = task.result()
         except CitebotError as exc:
-            audit(interaction, "add", f"file {file.filename!r} failed: {exc}")
+            audit(interaction, "add", f"{name!r} failed: {exc}")
             await self._say(interaction, str(exc))
             return
         except Exception:
-            log.exception("adding %s failed", file.filename)
+            log.exception("adding %s failed", name)
             await self._say(interaction, FAILED)
             return
-        done = library.describe(summary, library.UPLOAD_PREFIX + name)
-        audit(interaction, "add", f"file {file.filename!r}: {done}")
+        audit(interaction, "add", f"{name!r}: {done}")
         await self._say(interaction, done)
+
+    async def sync(self, interaction: discord.Interaction[Any]) -> None:
+        """Run the sources file now; one line per source."""
+        if not await self._allowed(interaction, "sync"):
+            return
+        audit(interaction, "sync")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._say(interaction, "Syncing the sources file…")
+        try:
+            outcomes = await asyncio.to_thread(library.sync_all, self.citebot)
+        except CitebotError as exc:
+            await self._say(interaction, str(exc))
+            return
+        except Exception:
+            log.exception("syncing the sources file failed")
+            await self._say(interaction, FAILED)
+            return
+        text = library.describe_sync(outcomes)
+        audit(interaction, "sync", text.replace("\n", "; "))
+        await self._say(interaction, trim(text, MESSAGE_LIMIT))
 
     async def forget(self, interaction: discord.Interaction[Any], source: str) -> None:
         """Remove a source by id or URL."""

@@ -1,9 +1,11 @@
-"""Manage the indexed sources from Discord: add an uploaded file, forget a source, list them.
+"""Manage the indexed sources from Discord: add a file or a web page, forget a source, list them.
 
 Plain blocking functions (the admin commands run them in a worker thread); no discord.py here.
-An upload is kept in `<feedback folder>/discord-uploads/` as a Markdown file whose front matter
-sets the stable id `discord:<filename>`, so uploading the same file again changes nothing and a
-new version of it replaces the old one, and `citebot ingest` never sees a temporary path.
+A URL is fetched by the web sources' fetcher (robots.txt, rate limits and the SSRF guard apply;
+its id is the page's canonical URL), and `/citebot sync` runs the sources file like `citebot
+sync`. An upload is kept in `<feedback folder>/discord-uploads/` as a Markdown file whose front
+matter sets the stable id `discord:<filename>`, so uploading the same file again changes nothing
+and a new version replaces the old one, and `citebot ingest` never sees a temporary path.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from ingest.index.models import Document
 from ingest.index.store import DocRecord
 from ingest.loaders import SUPPORTED, load_paths
 from ingest.pipeline import IngestSummary, ingest
+from ingest.sources.config import DEFAULT_FILE, load_sources
+from ingest.sources.crawl import is_url
+from ingest.sources.sync import Outcome, sync_sources
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,10 @@ class UploadRejected(CitebotError):
 
 class UnknownSource(CitebotError):
     """No indexed source matches what the admin asked to forget."""
+
+
+class NoSourcesFile(CitebotError):
+    """`/citebot sync` without a sources file."""
 
 
 @dataclasses.dataclass
@@ -55,6 +64,10 @@ class IngestProgress:
     def advance(self, chunks: int) -> None:
         """More chunks are embedded."""
         self.done += chunks
+
+    def grow(self, chunks: int) -> None:
+        """More chunks are to be embedded (web pages still arriving)."""
+        self.total += chunks
 
 
 def safe_name(filename: str) -> str:
@@ -88,7 +101,9 @@ def check_upload(filename: str, size: int, max_mb: float) -> None:
         )
 
 
-def add_upload(citebot: Citebot, filename: str, data: bytes, progress: IngestProgress) -> IngestSummary:
+def add_upload(
+    citebot: Citebot, filename: str, data: bytes, progress: IngestProgress
+) -> IngestSummary:
     """Ingest an uploaded file under the id `discord:<filename>`."""
     settings = citebot.settings
     name = safe_name(filename)
@@ -106,14 +121,65 @@ def add_upload(citebot: Citebot, filename: str, data: bytes, progress: IngestPro
     stored = folder / f"{name}.md"
     stored.write_text(_as_markdown(document), encoding="utf-8")
     progress.stage = "chunking"
+    return _ingest_one(citebot, stored, progress)
+
+
+def _ingest_one(citebot: Citebot, target: Path | str, progress: IngestProgress) -> IngestSummary:
+    """Ingest one file or URL into the bot's own store, refreshing BM25 after the write."""
+    settings = citebot.settings
     return ingest(
-        [stored],
+        [target],
         settings=settings,
         embedder=citebot.embedder,
         progress=progress,
         after_write=lambda store, _: update_lexical_index(store, settings),
         store=citebot.store,
     )
+
+
+def add_url(citebot: Citebot, url: str, progress: IngestProgress) -> IngestSummary:
+    """Fetch and ingest one web page (the fetcher's rules apply: robots.txt, SSRF guard)."""
+    url = url.strip()
+    if not is_url(url):
+        raise UploadRejected(f"{url!r} is not a web address.", hint="Give an http(s):// URL.")
+    progress.stage = "fetching the page"
+    summary = _ingest_one(citebot, url, progress)
+    if not (summary.added or summary.updated or summary.unchanged):
+        reason = summary.skipped[0].reason if summary.skipped else "no article text found"
+        raise UploadRejected(f"I could not add {url}: {reason}.")
+    return summary
+
+
+def sync_all(citebot: Citebot) -> list[Outcome]:
+    """Ingest every source of the sources file now (each on its own; failures are reported)."""
+    settings = citebot.settings
+    if not DEFAULT_FILE.exists():
+        raise NoSourcesFile(
+            f"There is no sources file ({DEFAULT_FILE}) in the bot's working folder.",
+            hint="Create one (see the README: Keep it fresh), or add files with /citebot add.",
+        )
+    plan = load_sources(DEFAULT_FILE, max_pages=settings.max_pages)
+    return sync_sources(
+        plan,
+        settings=settings,
+        embedder=citebot.embedder,
+        after_write=lambda store, _: update_lexical_index(store, settings),
+    )
+
+
+def describe_sync(outcomes: list[Outcome]) -> str:
+    """One line per synced source."""
+    lines = []
+    for outcome in outcomes:
+        s = outcome.summary
+        if outcome.ok and s is not None:
+            lines.append(
+                f"✅ {outcome.source.name}: {len(s.added)} added, {len(s.updated)} updated, "
+                f"{len(s.unchanged)} unchanged, {len(s.removed)} removed, {len(s.skipped)} skipped"
+            )
+        else:
+            lines.append(f"❌ {outcome.source.name}: {outcome.error}")
+    return "\n".join(lines) or "The sources file lists nothing to sync."
 
 
 def _as_markdown(document: Document) -> str:
