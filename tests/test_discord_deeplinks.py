@@ -65,6 +65,10 @@ def test_deep_link_keeps_an_existing_fragment_and_an_existing_directive() -> Non
     assert deep_link("https://a.example/p#top", "Two words") == (
         "https://a.example/p#top:~:text=Two%20words"
     )
+    assert deep_link("https://a.example/r.pdf", "Two words", page=4) == (
+        "https://a.example/r.pdf#page=4"
+    )
+    assert deep_link("https://a.example/r.PDF?v=2", "Two words") == "https://a.example/r.PDF?v=2"
     already = "https://a.example/p#:~:text=x"
     assert deep_link(already, "Two words") == already
     assert deep_link("", "Two words") == ""

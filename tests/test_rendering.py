@@ -247,8 +247,10 @@ def test_a_web_or_pdf_source_shows_its_link_date_and_page() -> None:
         page=3,
     )
     compact = source_entry(citation, embed=False)
-    assert compact.startswith("**[1]** Transport report <https://example.org/report.pdf>")
+    # a PDF viewer ignores text fragments but opens the quote's page
+    assert compact.startswith("**[1]** Transport report <https://example.org/report.pdf#page=3>")
     assert "· 2026-11-20 · p. 3" in compact
-    assert "[Transport report](https://example.org/report.pdf) · 2026-11-20 · p. 3" in source_entry(
-        citation, embed=True
+    assert (
+        "[Transport report](https://example.org/report.pdf#page=3) · 2026-11-20 · p. 3"
+        in source_entry(citation, embed=True)
     )

@@ -8,12 +8,12 @@ so the link survives Discord's Markdown (`[title](url)`) and holds only ASCII.
 
 A short quote becomes one term (`text=the%20words`); a longer one a range of its first and last
 few words (`text=first%20words,last%20words`), which keeps the link short: Discord counts the
-link against the embed's 4,096-character description.
+link against the embed's 4,096-character description. A PDF links to its page (`#page=3`).
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 DIRECTIVE = ":~:text="
 EDGE_WORDS = 4  # words quoted at each end of a range
@@ -53,10 +53,16 @@ def text_fragment(quote_text: str, *, limit: int = FRAGMENT_CHARS) -> str:
     return ""
 
 
-def deep_link(url: str, quote_text: str, *, limit: int = FRAGMENT_CHARS) -> str:
-    """`url` with a text fragment pointing at the quote (unchanged if it already has one)."""
-    if not url or DIRECTIVE[:3] in url:
+def deep_link(url: str, quote_text: str, *, page: int = 0, limit: int = FRAGMENT_CHARS) -> str:
+    """`url` with a text fragment pointing at the quote (unchanged if it already has one).
+
+    Browsers' PDF viewers ignore text fragments but open `#page=N`, so a PDF links to the page
+    the quote is on (or to itself when the page is unknown).
+    """
+    if not url or DIRECTIVE[:3] in url or "#page=" in url:
         return url
+    if urlsplit(url).path.lower().endswith(".pdf"):
+        return f"{url.split('#', 1)[0]}#page={page}" if page > 0 else url
     fragment = text_fragment(quote_text, limit=limit)
     if not fragment:
         return url

@@ -201,7 +201,7 @@ def source_entry(citation: Citation, *, embed: bool) -> str:
     )
     url = _safe_url(citation.url)
     if url:
-        url = deep_link(url, citation.quote)  # opens the article at the quoted passage
+        url = deep_link(url, citation.quote, page=citation.page)  # opens at the quote
     if embed:
         head = f"**[{citation.n}]** " + (
             f"[{title.translate(_MARKDOWN_LINK_CHARS)}]({url})" if url else f"**{title}**"
