@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 QUESTION ?= What is Honda's 2040 target?
-SHARED ?= ../shared/eval/realtimeqa
+SHARED ?= $(firstword $(wildcard ../shared/eval/realtimeqa ../../shared/eval/realtimeqa) ../shared/eval/realtimeqa)
 
 .PHONY: setup demo test lint eval bench clean
 

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "eval" / "realtimeqa"
+# The evaluation data sits beside the checkout (one level further up from a git worktree).
+SHARED = next(
+    (p / "shared" / "eval" / "realtimeqa" for p in ROOT.parents if (p / "shared/eval").is_dir()),
+    ROOT.parent / "shared" / "eval" / "realtimeqa",
+)
 CORPUS = SHARED / "corpus"
 DEV = SHARED / "dev.jsonl"
 WORK = ROOT / ".citebot" / "bench"

@@ -17,8 +17,8 @@ from rich.table import Table
 from benchmarks.common import Context, Result, Skip, machine
 
 BENCHMARKS = (
-    "embedding", "ingest", "retrieval", "question", "concurrency", "memory", "language", "web",
-    "claims", "sentences",
+    "embedding", "ingest", "reingest", "retrieval", "question", "concurrency", "memory", "language",
+    "web", "claims", "sentences",
 )  # fmt: skip
 
 
