@@ -35,7 +35,8 @@ def run(ctx: Context) -> Result:
     require_corpus()
     result = Result("reingest", TITLE)
     if not COPY.is_dir():
-        shutil.copytree(CORPUS, COPY)
+        shutil.copytree(CORPUS, COPY, copy_function=shutil.copyfile)  # writable, unlike the data
+        COPY.chmod(0o755)
     setup, setup_seconds = _ingest()
     if setup["chunks_written"]:
         result.notes.append(f"first ingest of the corpus copy took {setup_seconds:.0f} s")

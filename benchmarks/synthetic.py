@@ -19,8 +19,8 @@ import numpy as np
 from benchmarks.common import CORPUS, WORK, bench_settings
 from bot.settings import Settings
 from ingest.index.embeddings import DIMENSION, LOCAL_MODEL_ID
-from ingest.index.models import chunk_id
-from ingest.index.store import DocRecord, open_store
+from ingest.index.models import DocRecord, DocumentMeta, chunk_id
+from ingest.index.store import open_store
 
 CHUNKS_PER_DOC = 10
 WORDS_PER_CHUNK = 160
@@ -49,7 +49,7 @@ def synthetic_settings(n_chunks: int) -> Settings:
 
 def build_synthetic_index(n_chunks: int, *, seed: int = 0) -> Settings:
     """Create (or reuse) a Chroma + BM25 index of `n_chunks` synthetic chunks."""
-    from ingest.index.lexical import update_lexical_index
+    from ingest.index.snapshot import update_snapshot
 
     settings = synthetic_settings(n_chunks)
     marker = settings.store / "citebot-synthetic.json"
@@ -72,13 +72,7 @@ def build_synthetic_index(n_chunks: int, *, seed: int = 0) -> Settings:
             texts.append(" ".join(words[picks[row]]))
             metas.append(
                 {
-                    "doc_id": doc_id,
-                    "title": f"Synthetic article {doc_id}",
-                    "url": "",
-                    "source": "synthetic",
-                    "published_date": "2023-01-01",
-                    "author": "",
-                    "path": "",
+                    **_meta(doc_id).to_chroma(),
                     "chunk_index": index,
                     "start": 0,
                     "end": len(texts[-1]),
@@ -90,24 +84,27 @@ def build_synthetic_index(n_chunks: int, *, seed: int = 0) -> Settings:
     for start in range(0, n_docs, BATCH):
         records = [
             DocRecord(
-                doc_id=f"synth-{d:07d}",
+                _meta(f"synth-{d:07d}"),
                 content_hash=_digest(f"synth-{d:07d}"),
                 n_chunks=min(CHUNKS_PER_DOC, n_chunks - d * CHUNKS_PER_DOC),
-                title=f"Synthetic article synth-{d:07d}",
-                source="synthetic",
-                published_date="2023-01-01",
             )
             for d in range(start, min(n_docs, start + BATCH))
         ]
         store.docs.add(
             ids=[r.doc_id for r in records],
-            metadatas=[r.metadata() for r in records],
+            metadatas=[r.to_chroma() for r in records],
             embeddings=[[1.0]] * len(records),
         )
     store.bump_generation()
-    update_lexical_index(store, settings)
+    update_snapshot(store, settings)
     marker.write_text(json.dumps({"format": FORMAT, "n": n_chunks}))
     return settings
+
+
+def _meta(doc_id: str) -> DocumentMeta:
+    return DocumentMeta(
+        doc_id, title=f"Synthetic article {doc_id}", source="synthetic", published_date="2023-01-01"
+    )
 
 
 def _digest(doc_id: str) -> str:

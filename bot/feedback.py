@@ -23,9 +23,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.answer.models import Answer
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -260,10 +263,10 @@ def _migrate(db: sqlite3.Connection) -> None:
         log.info("feedback store migrated to schema %d (%d answers kept)", SCHEMA_VERSION, old_rows)
 
 
-def feedback_path(settings: Any) -> Path:
+def feedback_path(settings: Settings) -> Path:
     """Where the feedback file lives: CITEBOT_FEEDBACK_DB, else beside the embedded store."""
-    configured: Path | None = getattr(settings, "feedback_db", None)
-    return configured if configured is not None else Path(settings.store) / "feedback.sqlite3"
+    configured = settings.feedback_db
+    return configured if configured is not None else settings.store / "feedback.sqlite3"
 
 
 def cited_doc_ids(rows: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from ingest.index.settings import IngestSettings, env
+from ingest.index.settings import IngestSettings, blank_is_none, defaults, env
 
 
 class Settings(IngestSettings):
@@ -66,17 +66,14 @@ class Settings(IngestSettings):
     )
     escalate_role: int | None = Field(None, validation_alias=env("CITEBOT_ESCALATE_ROLE"))
 
-    @field_validator(
+    _blank_settings_are_none = field_validator(
         "discord_token",
         "feedback_db",
         "min_relevance",
         "min_answerability",
         "escalate_role",
         mode="before",
-    )
-    @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    )(blank_is_none)
 
     @field_validator("allowed_channels", "forum_channels", mode="before")
     @classmethod
@@ -89,3 +86,6 @@ class Settings(IngestSettings):
     def llm_enabled(self) -> bool:
         """LLM mode is on when an API key is configured."""
         return self.openai_api_key is not None
+
+
+DEFAULTS: dict[str, Any] = defaults(Settings)

@@ -9,7 +9,7 @@ from functools import cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.index.models import Chunk, Document, chunk_id
+from ingest.index.models import Chunk, Document, chunk_id, titled
 
 # Paragraphs first, then lines, then sentence ends (a period, ! or ? followed by space, optionally
 # after a closing quote or bracket), then words. Lookbehinds keep the punctuation with its sentence.
@@ -80,4 +80,4 @@ def chunk_document(document: Document, *, size: int, overlap: int, digest: str) 
 
 def embedding_text(document: Document, chunk: Chunk) -> str:
     """The text the embedder and the lexical index see: the title gives a chunk its topic."""
-    return f"{document.title}\n{chunk.text}" if document.title else chunk.text
+    return titled(document.title, chunk.text)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_document, content_hash, embedding_text
+from ingest.index.corpus import ChunkText
 from ingest.index.models import Chunk, Document, LoadResult
 from ingest.index.settings import IngestSettings
 from ingest.index.store import DocRecord, Store, ingest_lock, open_store
@@ -37,7 +38,9 @@ log = logging.getLogger(__name__)
 DOCS_PER_BATCH = 64
 
 
-AfterWrite = Callable[[Store, IngestSummary], object]
+# Called once the index changed, with the chunks this run wrote (id -> text, start), so the
+# index snapshot is rebuilt from them (`ingest.index.snapshot.update_snapshot`).
+AfterWrite = Callable[[Store, IngestSummary, Mapping[str, ChunkText]], object]
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def ingest(
                 store.delete_chunks(orphans)
                 summary.orphans_removed = len(orphans)
             more = _streamed(stream, loaded, records, summary) if stream is not None else ()
-            _embed_and_write(
+            written = _embed_and_write(
                 todo, more, records, settings, embedder, store, summary, progress, changing
             )
         except BaseException:
@@ -133,7 +136,7 @@ def ingest(
             store.bump_generation()
         if after_write is not None:
             t0 = time.perf_counter()
-            after_write(store, summary)
+            after_write(store, summary, written)
             summary.timings["lexical"] = time.perf_counter() - t0
         summary.documents_total = store.count_documents()
         summary.chunks_total = store.count_chunks()
@@ -208,8 +211,11 @@ def _embed_and_write(
     summary: IngestSummary,
     progress: Progress | None,
     before_write: Callable[[], None],
-) -> None:
-    """Embed and write `todo`, then each batch of `more` as it arrives (pages being fetched)."""
+) -> dict[str, ChunkText]:
+    """Embed and write `todo`, then each batch of `more` as it arrives (pages being fetched).
+
+    Returns the chunks written (id -> text, start): the index snapshot is rebuilt from them.
+    """
     t0 = time.perf_counter()
     planned = [_plan(document, digest, settings) for document, digest in todo]
     summary.timings["chunk"] = time.perf_counter() - t0
@@ -227,6 +233,7 @@ def _embed_and_write(
 
     now = (planned[i : i + DOCS_PER_BATCH] for i in range(0, len(planned), DOCS_PER_BATCH))
     embed_seconds = 0.0
+    written: dict[str, ChunkText] = {}
     writer = BatchWriter(store, records, where=settings.where)
     try:
         for batch in itertools.chain(now, later()):
@@ -242,6 +249,9 @@ def _embed_and_write(
             before_write()
             writer.put(items)
             summary.chunks_written += len(texts)
+            written.update(
+                (c.chunk_id, (c.text, c.start, c.page)) for _, _, cs in batch for c in cs
+            )
     except BaseException:
         # Let the batches already embedded commit (an interrupt keeps finished documents), but
         # report the error that stopped us, not a later one from the writer.
@@ -252,6 +262,7 @@ def _embed_and_write(
     summary.timings["embed"] = embed_seconds
     summary.timings["write"] = writer.busy_seconds
     summary.timings["write_wait"] = time.perf_counter() - t2
+    return written
 
 
 Planned = tuple[Document, str, list[Chunk]]

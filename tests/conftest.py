@@ -70,7 +70,7 @@ def seeds_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def seeded_store(tmp_path_factory: pytest.TempPathFactory, embedder: LocalEmbedder) -> Path:
     """An embedded store with seeds/ ingested once per session (tests must not modify it)."""
-    from ingest.index.lexical import update_lexical_index
+    from ingest.index.snapshot import snapshot_hook
     from ingest.pipeline import ingest
 
     store_dir = tmp_path_factory.mktemp("seeded") / "store"
@@ -79,7 +79,7 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory, embedder: LocalEmbedd
         [SEEDS],
         settings=settings,
         embedder=embedder,
-        after_write=lambda st, _: update_lexical_index(st, settings),
+        after_write=snapshot_hook(settings),
     )
     return store_dir
 

@@ -17,7 +17,7 @@ from bot.discord_app.handler import INDEX_DOWN
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
 from ingest.index.errors import StoreUnavailable
-from ingest.index.lexical import update_lexical_index
+from ingest.index.snapshot import snapshot_hook
 from ingest.pipeline import ingest
 from tests.chroma_support import ChromaServer, free_port
 from tests.conftest import SEEDS
@@ -50,7 +50,7 @@ def server(tmp_path: Path, server_env: int, embedder: LocalEmbedder) -> Iterator
             [SEEDS],
             settings=settings,
             embedder=embedder,
-            after_write=lambda st, _: update_lexical_index(st, settings),
+            after_write=snapshot_hook(settings),
         )
         yield chroma
     finally:

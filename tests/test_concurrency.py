@@ -22,7 +22,7 @@ from bot.cli.main import EXIT_ERROR, app
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
 from ingest.index.errors import IngestLocked
-from ingest.index.lexical import update_lexical_index
+from ingest.index.snapshot import snapshot_hook
 from ingest.index.store import Store, ingest_lock, open_store
 from ingest.pipeline import ingest
 from tests.conftest import write_article
@@ -54,7 +54,7 @@ def run_ingest(folder: Path, settings: Settings, embedder: Any, store: Store | N
         settings=settings,
         embedder=embedder,
         store=store,
-        after_write=lambda st, _: update_lexical_index(st, settings),
+        after_write=snapshot_hook(settings),
     )
 
 
@@ -159,7 +159,7 @@ def test_reader_follows_an_ingest_run_by_another_process(
 
     assert answer.retrieved[0].doc_id == "new"
     hits = retriever.search(retriever.embed_query("the lighthouse plan"), n=10)  # type: ignore[attr-defined]
-    current = committed(citebot.store, hits)
+    current = committed(retriever.snapshot(), hits)  # type: ignore[attr-defined]
     assert len(current) == len(hits), "vector search still serves the replaced versions"
     assert hits[0][0].startswith("new::")
 

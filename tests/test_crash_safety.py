@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.index.lexical import index_dir, read_saved
 from ingest.index.settings import IngestSettings
+from ingest.index.snapshot import read_saved, snapshot_dir
 from ingest.index.store import Store, open_store
 
 pytestmark = pytest.mark.slow
@@ -139,8 +139,8 @@ def snapshot(store_dir: Path) -> Snapshot:
     store = fresh_store(store_dir)
     records = store.records()
     got = store.chunks.get(include=["embeddings"])
-    lexical = read_saved(index_dir(settings))
-    bm25 = index_dir(settings).name
+    lexical = read_saved(snapshot_dir(settings))
+    bm25 = snapshot_dir(settings).name
     return Snapshot(
         records={d: (r.content_hash, r.n_chunks) for d, r in records.items()},
         chunk_ids=sorted(got["ids"]),

@@ -19,7 +19,7 @@ from bot.discord_app.client import DiscordApp
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
-from ingest.index.lexical import update_lexical_index
+from ingest.index.snapshot import snapshot_hook
 from ingest.pipeline import ingest
 from tests.discord_support import FakeSent, fake_interaction
 from tests.web_support import Site, serve
@@ -39,7 +39,7 @@ def app(seeds_copy: Path, tmp_path: Path, embedder: LocalEmbedder) -> DiscordApp
         [seeds_copy],
         settings=settings,
         embedder=embedder,
-        after_write=lambda st, _: update_lexical_index(st, settings),
+        after_write=snapshot_hook(settings),
     )
     return DiscordApp(build_citebot(settings), feedback=FeedbackStore(tmp_path / "fb.sqlite3"))
 

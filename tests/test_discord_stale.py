@@ -22,7 +22,7 @@ from bot.discord_app.client import DiscordApp
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
-from ingest.index.lexical import update_lexical_index
+from ingest.index.snapshot import snapshot_hook
 from ingest.pipeline import ingest
 from tests.discord_support import fake_interaction
 
@@ -52,7 +52,7 @@ def settings(seeds_copy: Path, tmp_path: Path, embedder: LocalEmbedder) -> Setti
         [seeds_copy],
         settings=settings,
         embedder=embedder,
-        after_write=lambda st, _: update_lexical_index(st, settings),
+        after_write=snapshot_hook(settings),
     )
     return settings
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.answer.retrieval import HybridRetriever, Query, RetrievalConfig
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
-from ingest.index.lexical import index_dir, load_lexical_index, read_saved, update_lexical_index
+from ingest.index.snapshot import Snapshots, load_snapshot, read_saved, snapshot_dir, snapshot_hook
 from ingest.index.store import Store, open_store
 from ingest.pipeline import IngestSummary, ingest
 from tests.conftest import write_article
@@ -24,7 +24,7 @@ def _ingest(
         settings=settings,
         embedder=embedder,
         prune=prune,
-        after_write=lambda st, _: update_lexical_index(st, settings),
+        after_write=snapshot_hook(settings),
     )
 
 
@@ -33,15 +33,15 @@ def _committed_ids(store: Store) -> set[str]:
 
 
 def _assert_consistent(store: Store, settings: Settings) -> None:
-    saved = read_saved(index_dir(settings))
+    saved = read_saved(snapshot_dir(settings))
     assert saved is not None
     assert saved.generation == store.generation()
     assert set(saved.chunk_ids) == _committed_ids(store) == set(store.all_chunk_ids())
 
 
 def _hits(store: Store, settings: Settings, text: str) -> set[str]:
-    index = load_lexical_index(store, settings)
-    return {cid.split("::")[0] for cid, _ in index.search(text, 10)}
+    index = load_snapshot(store, settings)
+    return {cid.split("::")[0] for cid, _ in index.lexical.search(text, 10)}
 
 
 def test_ingest_update_and_prune_keep_bm25_in_step(
@@ -94,7 +94,7 @@ def test_reader_reloads_bm25_when_the_store_changes(
     retriever = HybridRetriever(
         store,
         embedder,
-        lexical=lambda: load_lexical_index(store, settings),
+        snapshots=Snapshots(store, settings),
         config=RetrievalConfig(mode="bm25"),
     )
     assert [p.doc_id for p in retriever.retrieve(Query("Brackenport ferry"), 3)] == []
@@ -114,13 +114,13 @@ def test_stale_saved_index_is_rebuilt_from_chroma(
     # ingest without updating BM25 (as an interrupted run would leave it): no saved index
     ingest([folder], settings=settings, embedder=embedder)
     store = open_store(settings)
-    assert read_saved(index_dir(settings)) is None
+    assert read_saved(snapshot_dir(settings)) is None
 
-    index = load_lexical_index(store, settings)
+    index = load_snapshot(store, settings)
 
     assert set(index.chunk_ids) == _committed_ids(store)
     assert index.generation == store.generation()
-    assert read_saved(index_dir(settings)) is not None  # and saved for the next reader
+    assert read_saved(snapshot_dir(settings)) is not None  # and saved for the next reader
 
 
 def test_a_recreated_collection_never_reuses_the_old_bm25_index(

@@ -12,7 +12,7 @@ import pytest
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
 from ingest.index.errors import ModelMismatch
-from ingest.index.lexical import load_lexical_index, update_lexical_index
+from ingest.index.snapshot import load_snapshot, snapshot_hook
 from ingest.index.store import open_store
 from ingest.pipeline import ingest
 from tests.conftest import write_article
@@ -36,7 +36,7 @@ def _run(folder: Path, settings: Settings, embedder: Any, **kw: Any) -> Any:
         [folder],
         settings=settings,
         embedder=embedder,
-        after_write=lambda st, _: update_lexical_index(st, settings),
+        after_write=snapshot_hook(settings),
         **kw,
     )
 
@@ -84,7 +84,7 @@ def test_changed_document_replaces_its_old_chunks(
     assert set(record.chunk_ids) <= ids
     texts = store.chunks.get(ids=record.chunk_ids, include=["documents"])["documents"]
     assert all("offshore wind" in t for t in texts)
-    assert sorted(load_lexical_index(store, settings).chunk_ids) == sorted(ids)
+    assert sorted(load_snapshot(store, settings).chunk_ids) == sorted(ids)
 
 
 def test_prune_removes_documents_whose_files_are_gone(
@@ -102,7 +102,7 @@ def test_prune_removes_documents_whose_files_are_gone(
     assert pruned.removed == ["c"]
     assert sorted(store.records()) == ["a", "b"]
     assert not any(cid.startswith("c::") for cid in store.all_chunk_ids())
-    assert not any(cid.startswith("c::") for cid in load_lexical_index(store, settings).chunk_ids)
+    assert not any(cid.startswith("c::") for cid in load_snapshot(store, settings).chunk_ids)
 
 
 def test_prune_keeps_documents_from_other_folders(

@@ -13,7 +13,7 @@ from bot.answer.retrieval import HybridRetriever, Query, RetrievalConfig
 from bot.app import build_citebot
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
-from ingest.index.lexical import load_lexical_index, update_lexical_index
+from ingest.index.snapshot import Snapshots, snapshot_hook
 from ingest.index.store import Store, open_store
 from ingest.pipeline import ingest
 from tests.conftest import write_article
@@ -76,7 +76,7 @@ def corpus(tmp_path: Path, settings: Settings, embedder: LocalEmbedder) -> Store
         [folder],
         settings=settings,
         embedder=embedder,
-        after_write=lambda st, _: update_lexical_index(st, settings),
+        after_write=snapshot_hook(settings),
     )
     return open_store(settings)
 
@@ -87,7 +87,7 @@ def _retriever(
     return HybridRetriever(
         store,
         embedder,
-        lexical=lambda: load_lexical_index(store, settings),
+        snapshots=Snapshots(store, settings),
         config=RetrievalConfig(**config),  # type: ignore[arg-type]
     )
 

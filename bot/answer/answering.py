@@ -7,12 +7,19 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answer import prompts
-from bot.answer.answerability import Model, Rarity, default_model, passage_stems, prepare
+from bot.answer.answerability import (
+    Model,
+    Rarity,
+    answerability_model,
+    default_model,
+    passage_stems,
+    prepare,
+)
 from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, answer_sentences, compose
 from bot.answer.llm import (
@@ -28,6 +35,7 @@ from bot.answer.models import Answer, Mode, Passage
 from bot.answer.posting import llm_answer
 from bot.answer.retrieval import Query
 from bot.answer.sanitize import sanitize_answer
+from bot.settings import DEFAULTS, Settings
 from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup
 
@@ -39,7 +47,7 @@ FALLBACK_NOTICE = "The language model is unavailable, so this answer quotes the 
 
 
 class Retriever(Protocol):
-    """Anything that turns a query into ranked passages."""
+    """What answering needs from retrieval: passages, term rarity, counts, a document ranking."""
 
     def retrieve(self, query: Query, k: int) -> list[Passage]:
         """The top `k` passages."""
@@ -49,17 +57,32 @@ class Retriever(Protocol):
         """How informative a word is in this index (0..1)."""
         ...
 
+    def document_count(self) -> int:
+        """How many documents the index holds."""
+        ...
+
+    def rank_documents(self, query: Query, n: int) -> list[str]:
+        """The ids of the `n` best documents, best first (evaluation scores this ranking)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerConfig:
     """Knobs for answering (from settings)."""
 
-    top_k: int = 5
-    min_relevance: float | None = None  # on-topic threshold; None: the fitted model's
-    min_support: float = 0.0
-    max_sentences: int = 2
+    top_k: int = DEFAULTS["top_k"]
+    min_relevance: float | None = DEFAULTS["min_relevance"]  # None: the fitted model's
+    min_support: float = DEFAULTS["min_support"]
+    max_sentences: int = DEFAULTS["max_answer_sentences"]
     llm_policy: LLMPolicy = field(default_factory=LLMPolicy)
     model: Model = field(default_factory=default_model)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnswerConfig:
+        """The answering knobs the settings describe."""
+        s, policy = settings, LLMPolicy.from_settings(settings)
+        model = answerability_model(s.min_answerability)
+        return cls(s.top_k, s.min_relevance, s.min_support, s.max_answer_sentences, policy, model)
 
 
 class Answerer:
@@ -72,13 +95,11 @@ class Answerer:
         embedder: SentenceEmbedder,
         config: AnswerConfig,
         llm: BaseChatModel | None = None,
-        count_documents: Any = None,
     ):
         self.retriever = retriever
         self.embedder = embedder
         self.config = config
         self.llm = llm
-        self._count_documents = count_documents
 
     @property
     def mode(self) -> Mode:
@@ -86,8 +107,8 @@ class Answerer:
         return "llm" if self.llm is not None else "extractive"
 
     def documents(self) -> int:
-        """How many documents the index holds (0 when unknown)."""
-        return int(self._count_documents()) if self._count_documents is not None else 0
+        """How many documents the index holds."""
+        return self.retriever.document_count()
 
     # -- retrieval -----------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.settings import DEFAULTS
+
 TIME_RELATIVE = re.compile(
     r"\b(?:this|last|past|previous|coming|next)\s+(?:week|weekend|month|year|season|summer|"
     r"winter|spring|fall|autumn|few\s+days)\b|\b(?:recent|recently|latest|lately|today|tonight|"
@@ -27,7 +29,7 @@ TIME_RELATIVE = re.compile(
 class DatePolicy:
     """How publication dates reshape the fused ranking."""
 
-    recency_days: float = 14.0  # e-folding age of the boost for time-relative questions
+    recency_days: float = DEFAULTS["recency_days"]  # e-folding age of the boost
     recency_boost: float = 1.0  # a just-published article scores up to (1 + boost) times more
     future_factor: float = 0.5  # multiplier for articles published after the as-of date
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from tenacity import (
@@ -22,19 +22,19 @@ from tenacity import (
     wait_random_exponential,
 )
 
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from bot.settings import DEFAULTS, Settings
+from ingest.index.errors import CitebotError
 
 log = logging.getLogger("bot.answer.llm")
 
 MIN_ATTEMPT_TIMEOUT = 0.5
 
 
-class LLMError(Exception):
+class LLMError(CitebotError):
     """The model could not produce an answer (down, timed out, malformed or empty reply)."""
 
     def __init__(self, message: str, *, retryable: bool = False, retry_after: float = 0.0):
-        super().__init__(message)
+        super().__init__(message, hint="")
         self.retryable = retryable
         self.retry_after = retry_after
 
@@ -43,12 +43,12 @@ class LLMError(Exception):
 class LLMPolicy:
     """How often and how long one question may try the model."""
 
-    retries: int = 2
-    timeout: float = 30.0  # per attempt
-    deadline: float = 60.0  # for the whole question, retries and waits included
+    retries: int = DEFAULTS["llm_max_retries"]
+    timeout: float = DEFAULTS["llm_timeout"]  # per attempt
+    deadline: float = DEFAULTS["llm_deadline"]  # the whole question, retries and waits
     backoff: float = 0.5  # first jittered wait, doubled each retry
     max_backoff: float = 8.0
-    first_token: float = 20.0  # a silent endpoint is given up on after this (no retry)
+    first_token: float = DEFAULTS["llm_first_token_timeout"]  # a silent endpoint: given up on
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMPolicy:

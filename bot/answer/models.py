@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ingest.index.models import DocumentMeta
+
 Mode = Literal["llm", "extractive"]
 
 
@@ -23,6 +25,21 @@ class Passage:
     start: int = 0
     score: float = 0.0
     page: int = 0  # the PDF page the passage starts on (0: not a paged document)
+
+    @classmethod
+    def of(
+        cls,
+        meta: DocumentMeta,
+        *,
+        chunk_id: str,
+        text: str,
+        start: int = 0,
+        score: float = 0.0,
+        page: int = 0,
+    ) -> Passage:
+        """A chunk of the document `meta` describes."""
+        shown = (meta.title, meta.url, meta.published_date, meta.source, meta.path)
+        return cls(chunk_id, meta.doc_id, text, *shown, start, score, page)
 
 
 @dataclass(frozen=True, slots=True)

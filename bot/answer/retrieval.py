@@ -1,9 +1,9 @@
 """Find the passages that answer a question: dense (Chroma) + BM25, fused, dated, diversified.
 
-`HybridRetriever` takes the top chunks from each side, fuses them with reciprocal rank fusion,
-reweights them by publication date (see `bot.answer.fusion`), keeps only chunks of committed
-document versions (`committed`), and takes them best-first with at most `per_doc` chunks per
-article.
+``HybridRetriever` takes the top chunks from each side, fuses them with reciprocal rank fusion,
+keeps only chunks of the committed document versions in the index snapshot (`committed`),
+reweights them by publication date (see `bot.answer.fusion`), and takes them best-first with at
+most `per_doc` chunks per article.
 Each returned passage's `score` is its relevance, not its rank: the share of the question's key
 terms (weighted by rarity) that the passage and its title contain. The refusal threshold reads it.
 """
@@ -13,10 +13,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -25,17 +24,17 @@ from bot.answer.fusion import DatePolicy, date_factor, is_time_relative, parse_d
 from bot.answer.fusion import reciprocal_rank_fusion as rrf
 from bot.answer.models import Passage
 from bot.answer.text import key_terms, key_terms_many
+from bot.settings import DEFAULTS, Settings
+from ingest.index.chroma import library_errors
 from ingest.index.errors import StoreUnavailable
-from ingest.index.language.rarity import background_weight, blended_weight
-from ingest.index.lexical import LexicalIndex
-from ingest.index.store import DocRecord, Store
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
+from ingest.index.language.rarity import blended_weight
+from ingest.index.models import parse_chunk_id, titled
+from ingest.index.snapshot import IndexSnapshot, Snapshots
+from ingest.index.store import Store
 
 log = logging.getLogger(__name__)
 
-Hit = tuple[str, float, str, dict[str, Any]]  # chunk id, score, text, chunk metadata
+Scored = tuple[str, float]  # chunk id, score
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
@@ -59,13 +58,20 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class RetrievalConfig:
-    """How the hybrid retriever ranks (the defaults are what the dev set supports)."""
+    """How the hybrid retriever ranks (the defaults are the settings')."""
 
-    mode: Mode = "hybrid"
-    depth: int = 50  # chunks taken from each side before fusion
-    rrf_k: int = 60
-    per_doc: int = 3  # at most this many chunks of one article (0: no limit)
+    mode: Mode = DEFAULTS["retrieval"]
+    depth: int = DEFAULTS["retrieval_depth"]  # chunks taken from each side before fusion
+    rrf_k: int = DEFAULTS["rrf_k"]
+    per_doc: int = DEFAULTS["per_doc"]  # at most this many chunks of one article (0: all)
     dates: DatePolicy | None = dataclasses.field(default_factory=DatePolicy)  # None: ignore
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetrievalConfig:
+        """The ranking the settings describe."""
+        dates = DatePolicy(recency_days=settings.recency_days) if settings.date_ranking else None
+        s = settings
+        return cls(s.retrieval, s.retrieval_depth, s.rrf_k, s.per_doc, dates)
 
 
 @contextlib.contextmanager
@@ -73,87 +79,74 @@ def _reading_store() -> Iterator[None]:
     """Turn a failed Chroma read on the question path into a message users can act on."""
     try:
         yield
-    except Exception as exc:
+    except library_errors() as exc:
         raise StoreUnavailable(
             f"The index could not be read ({type(exc).__name__}).",
             hint="Check that the store (or Chroma server) is up; try again in a moment.",
         ) from exc
 
 
-class DenseRetriever:
-    """Cosine similarity over the chunk embeddings in Chroma."""
+class SnapshotSource(Protocol):
+    """Where the retriever gets the index snapshot of the store's current generation."""
 
-    def __init__(self, store: Store, embedder: QueryEmbedder):
-        self.store = store
-        self.embedder = embedder
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """The query vector."""
-        return np.asarray(self.embedder.embed([text])[0])
-
-    def search(self, vector: np.ndarray, n: int) -> list[Hit]:
-        """Raw nearest chunks: (chunk_id, cosine similarity, text, metadata)."""
-        with _reading_store():
-            got = self.store.chunks.query(
-                query_embeddings=[vector.tolist()],
-                n_results=n,
-                include=["documents", "metadatas", "distances"],
-            )
-        return [
-            (cid, 1.0 - float(dist), text or "", meta or {})
-            for cid, dist, text, meta in zip(
-                got["ids"][0],
-                got["distances"][0],
-                got["documents"][0],
-                got["metadatas"][0],
-                strict=True,
-            )
-        ]
+    def current(self) -> IndexSnapshot:
+        """The current snapshot."""
+        ...
 
 
-class HybridRetriever(DenseRetriever):
-    """Dense + BM25 over the same committed chunks, fused by rank, reweighted by date."""
+class HybridRetriever:
+    """Dense (Chroma) + BM25 over the same committed chunks, fused by rank, reweighted by date.
+
+    Each question makes one Chroma call, the vector search (ids and distances only); the
+    document records, chunk texts, BM25 and document count come from the snapshot.
+    """
 
     def __init__(
         self,
         store: Store,
         embedder: QueryEmbedder,
         *,
-        lexical: Callable[[], LexicalIndex] | None = None,
+        snapshots: SnapshotSource,
         config: RetrievalConfig | None = None,
     ):
+        self.store = store
+        self.embedder = embedder
+        self.snapshots = snapshots
         self.config = config or RetrievalConfig()
-        super().__init__(store, embedder)
-        self._load_lexical = lexical
-        self._lexical: LexicalIndex | None = None
-        self._lock = threading.Lock()
 
-    def lexical_index(self) -> LexicalIndex | None:
-        """The BM25 index, reloaded whenever the store's generation has moved on."""
-        if self._load_lexical is None:
-            return None
-        generation = self.store.generation()  # one small read: cheap enough for every query
-        current = self._lexical
-        if current is None or current.generation != generation:
-            with self._lock:
-                current = self._lexical
-                if current is None or current.generation != generation:
-                    current = self._lexical = self._load_lexical()
-                    log.info("loaded the BM25 index at generation %d", current.generation)
-        return current
+    def snapshot(self) -> IndexSnapshot:
+        """The index snapshot of the store's current generation."""
+        with _reading_store():
+            return self.snapshots.current()
+
+    def document_count(self) -> int:
+        """How many documents the index holds."""
+        return self.snapshot().document_count
 
     def term_weight(self, term: str) -> float:
-        """Rarity (IDF) of a `key_terms` token in the index; 1.0 without a BM25 index."""
-        index = self._lexical if self._lexical is not None else self.lexical_index()
-        return index.term_weight(term) if index is not None else 1.0
+        """Rarity (IDF) of a `key_terms` token in the index."""
+        return self.snapshot().lexical.term_weight(term)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query vector."""
+        return np.asarray(self.embedder.embed([text])[0])
+
+    def search(self, vector: np.ndarray, n: int) -> list[Scored]:
+        """Raw nearest chunks: (chunk_id, cosine similarity), whatever version they belong to."""
+        with _reading_store():
+            got = self.store.chunks.query(
+                query_embeddings=[vector.tolist()], n_results=n, include=["distances"]
+            )
+        return [
+            (cid, 1.0 - float(dist))
+            for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]
 
     def rarity(self) -> Rarity:
         """How informative a question word is here: the index's IDF blended with background."""
-        index = self._lexical if self._lexical is not None else self.lexical_index()
-        if index is None:
-            return lambda word, _stem: background_weight(word)
-        size = len(index.chunk_ids)
-        return lambda word, stem: blended_weight(word, stem, idf=index.term_weight, documents=size)
+        lexical = self.snapshot().lexical
+        idf, size = lexical.term_weight, len(lexical.chunk_ids)
+        return lambda word, stem: blended_weight(word, stem, idf=idf, documents=size)
 
     def retrieve(self, query: Query, k: int) -> list[Passage]:
         """The top `k` passages, at most `per_doc` per document, best first."""
@@ -165,41 +158,25 @@ class HybridRetriever(DenseRetriever):
 
     def rank(self, query: Query, k: int, *, per_doc: int, relevance: bool = True) -> list[Passage]:
         """Fuse, date, filter and diversify; scores become relevance unless `relevance=False`."""
-        fused = self._fused(query)
+        snapshot = self.snapshot()
+        fused = self._fused(query, snapshot)
         if not fused:
             return []
-        passages = committed(self.store, fused)
+        passages = committed(snapshot, fused)
         passages = self._dated(query, passages)
         taken = diversify(passages, k=k, per_doc=per_doc or len(passages))
-        return self._with_relevance(query.text, taken) if relevance else taken
+        return self._with_relevance(query.text, taken, snapshot) if relevance else taken
 
-    def _fused(self, query: Query) -> list[Hit]:
+    def _fused(self, query: Query, snapshot: IndexSnapshot) -> list[Scored]:
         depth = self.config.depth
-        dense: list[Hit] = []
+        dense: list[Scored] = []
         if self.config.mode != "bm25":
             dense = self.search(self.embed_query(query.text), n=depth)
-        lexical: list[tuple[str, float]] = []
-        index = self.lexical_index() if self.config.mode != "dense" else None
-        if index is not None:
-            lexical = index.search(query.text, depth)
-        scores = rrf([[h[0] for h in dense], [cid for cid, _ in lexical]], k=self.config.rrf_k)
-        known = {cid: (text, meta) for cid, _, text, meta in dense}
-        missing = [cid for cid, _ in lexical if cid not in known]
-        if missing:
-            known.update(self._fetch(missing))
-        return [
-            (cid, score, *known[cid])
-            for cid, score in sorted(scores.items(), key=lambda item: -item[1])
-            if cid in known
-        ]
-
-    def _fetch(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        with _reading_store():
-            got = self.store.chunks.get(ids=ids, include=["documents", "metadatas"])
-        return {
-            cid: (text or "", meta or {})
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        }
+        lexical: list[Scored] = []
+        if self.config.mode != "dense":
+            lexical = snapshot.lexical.search(query.text, depth)
+        scores = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], k=self.config.rrf_k)
+        return sorted(scores.items(), key=lambda item: -item[1])
 
     def _dated(self, query: Query, passages: list[Passage]) -> list[Passage]:
         policy = self.config.dates
@@ -218,13 +195,15 @@ class HybridRetriever(DenseRetriever):
             for p in passages
         ]
 
-    def _with_relevance(self, question: str, passages: list[Passage]) -> list[Passage]:
+    def _with_relevance(
+        self, question: str, passages: list[Passage], snapshot: IndexSnapshot
+    ) -> list[Passage]:
         wanted = set(key_terms(question))
         if not wanted or not passages:
             return [dataclasses.replace(p, score=0.0) for p in passages]
-        weights = {t: self.term_weight(t) for t in wanted}
+        weights = {t: snapshot.lexical.term_weight(t) for t in wanted}
         total = sum(weights.values())
-        found = key_terms_many([f"{p.title}\n{p.text}" for p in passages])
+        found = key_terms_many([titled(p.title, p.text) for p in passages])
         return [
             dataclasses.replace(p, score=sum(weights[t] for t in wanted & set(got)) / total)
             for p, got in zip(passages, found, strict=True)
@@ -232,43 +211,27 @@ class HybridRetriever(DenseRetriever):
 
 
 def build_retriever(settings: Settings, store: Store, embedder: QueryEmbedder) -> HybridRetriever:
-    """The retriever the settings describe, with the BM25 index saved beside the store."""
-    from ingest.index.lexical import load_lexical_index
-
-    config = RetrievalConfig(
-        mode=settings.retrieval,
-        depth=settings.retrieval_depth,
-        rrf_k=settings.rrf_k,
-        per_doc=settings.per_doc,
-        dates=DatePolicy(recency_days=settings.recency_days) if settings.date_ranking else None,
-    )
-    return HybridRetriever(
-        store, embedder, lexical=lambda: load_lexical_index(store, settings), config=config
-    )
+    """The retriever the settings describe, reading the snapshot saved beside the store."""
+    config = RetrievalConfig.from_settings(settings)
+    return HybridRetriever(store, embedder, snapshots=Snapshots(store, settings), config=config)
 
 
-def committed(store: Store, hits: list[Hit]) -> list[Passage]:
-    """Keep hits whose chunk belongs to the committed version of its document."""
-    doc_ids = sorted({str(meta.get("doc_id", "")) for _, _, _, meta in hits})
-    records: dict[str, DocRecord] = store.records(doc_ids)
+def committed(snapshot: IndexSnapshot, hits: list[Scored]) -> list[Passage]:
+    """Passages for the hits that belong to the snapshot's committed document versions."""
     passages = []
-    for cid, score, text, meta in hits:
-        record = records.get(str(meta.get("doc_id", "")))
-        if record is None or not record.owns(cid):
-            continue  # a version being replaced, or an orphan of an interrupted ingest
+    for cid, score in hits:
+        position = snapshot.corpus.position(cid)
+        if position is None:
+            continue  # a version being written or replaced, or an orphan of an interrupted ingest
+        record = snapshot.records[parse_chunk_id(cid)[0]]
         passages.append(
-            Passage(
+            Passage.of(
+                record.meta,
                 chunk_id=cid,
-                doc_id=record.doc_id,
-                text=text,
-                title=record.title,
-                url=record.url,
-                published_date=record.published_date,
-                source=record.source,
-                path=record.path,
-                start=int(meta.get("start", 0)),
+                text=snapshot.corpus.text(position),
+                start=int(snapshot.corpus.starts[position]),
                 score=score,
-                page=int(meta.get("page", 0)),
+                page=int(snapshot.corpus.pages[position]),
             )
         )
     return passages

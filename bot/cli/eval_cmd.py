@@ -129,15 +129,11 @@ def asked(answerer: Answerer, item: EvalQuestion) -> str:
 
 
 def outcome_of(item: EvalQuestion, answer: Answer, answerer: Answerer) -> Outcome:
-    """Reduce an answer to what the scorecard needs (a deeper document ranking if available)."""
+    """Reduce an answer to what the scorecard needs, with the retriever's top-10 documents."""
     from bot.answer.retrieval import Query
     from bot.evaluation import Outcome
 
-    rank_documents = getattr(answerer.retriever, "rank_documents", None)
-    if rank_documents is not None:
-        documents = list(rank_documents(Query(item.question, item.as_of), 10))
-    else:
-        documents = list(dict.fromkeys(p.doc_id for p in answer.retrieved))
+    documents = answerer.retriever.rank_documents(Query(item.question, item.as_of), 10)
     texts = {p.chunk_id: p.text for p in answer.retrieved}
     return Outcome(
         question=item,

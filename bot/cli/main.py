@@ -152,7 +152,7 @@ def ingest(
     """Add or update articles in the index (unchanged ones are skipped)."""
     from bot.cli.output import ingest_progress, print_ingest_summary
     from ingest.index.embeddings import build_embedder
-    from ingest.index.lexical import update_lexical_index
+    from ingest.index.snapshot import snapshot_hook
     from ingest.pipeline import WebSources
     from ingest.pipeline import ingest as run_ingest
     from ingest.sources.crawl import WebOptions, is_url
@@ -177,7 +177,7 @@ def ingest(
                 prune=prune,
                 dry_run=dry_run,
                 progress=progress,
-                after_write=lambda st, _: update_lexical_index(st, settings),
+                after_write=snapshot_hook(settings),
                 web=web,
             )
     found = summary.added or summary.updated or summary.unchanged or summary.skipped

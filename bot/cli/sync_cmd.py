@@ -38,7 +38,7 @@ def sync_command(
     """Ingest every folder, URL, feed and sitemap in the sources file."""
     from bot.cli.main import EXIT_SKIPPED, fail, load_settings, user_errors
     from ingest.index.embeddings import build_embedder
-    from ingest.index.lexical import update_lexical_index
+    from ingest.index.snapshot import snapshot_hook
     from ingest.sources.config import DEFAULT_FILE, load_sources, parse_duration
     from ingest.sources.sync import run_every, sync_sources
 
@@ -59,7 +59,7 @@ def sync_command(
                 plan,
                 settings=settings,
                 embedder=embedder,
-                after_write=lambda st, _: update_lexical_index(st, settings),
+                after_write=snapshot_hook(settings),
                 due_only=bool(interval),
             )
             print_outcomes(outcomes, as_json=as_json)

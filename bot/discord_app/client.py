@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 ASK_MENU = "Ask citebot"
 ASK_PRIVATELY_MENU = "Ask citebot (only me)"
-# What the bot needs and no more (docs/discord.md explains each one).
+# What the bot needs and no more (the README's "Invite it to your server" explains each one).
 MINIMAL_PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,

@@ -20,9 +20,9 @@ import yaml
 from bot.app import Citebot
 from bot.feedback import feedback_path
 from ingest.index.errors import CitebotError
-from ingest.index.lexical import update_lexical_index
 from ingest.index.locking import ingest_lock
 from ingest.index.models import Document
+from ingest.index.snapshot import snapshot_hook, update_snapshot
 from ingest.index.store import DocRecord
 from ingest.loaders import SUPPORTED, load_paths
 from ingest.pipeline import IngestSummary, ingest
@@ -132,7 +132,7 @@ def _ingest_one(citebot: Citebot, target: Path | str, progress: IngestProgress) 
         settings=settings,
         embedder=citebot.embedder,
         progress=progress,
-        after_write=lambda store, _: update_lexical_index(store, settings),
+        after_write=snapshot_hook(settings),
         store=citebot.store,
     )
 
@@ -163,7 +163,7 @@ def sync_all(citebot: Citebot) -> list[Outcome]:
         plan,
         settings=settings,
         embedder=citebot.embedder,
-        after_write=lambda store, _: update_lexical_index(store, settings),
+        after_write=snapshot_hook(settings),
     )
 
 
@@ -222,7 +222,7 @@ def forget(citebot: Citebot, key: str) -> DocRecord:
         store.bump_generation()
         store.delete_documents([record])
         store.bump_generation()
-        update_lexical_index(store, settings)
+        update_snapshot(store, settings)
     if record.doc_id.startswith(UPLOAD_PREFIX):
         name = record.doc_id.removeprefix(UPLOAD_PREFIX)
         folder = uploads_dir(citebot)

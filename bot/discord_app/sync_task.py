@@ -37,13 +37,13 @@ def sync_round(citebot: Citebot, plan: SyncPlan) -> list[Outcome]:
 
 def sync_with(settings: IngestSettings, embedder: EmbedderLike, plan: SyncPlan) -> list[Outcome]:
     """Sync the due sources once with this embedder, logging how each went."""
-    from ingest.index.lexical import update_lexical_index
+    from ingest.index.snapshot import snapshot_hook
 
     outcomes = sync_sources(
         plan.sources,
         settings=settings,
         embedder=embedder,
-        after_write=lambda store, _: update_lexical_index(store, settings),
+        after_write=snapshot_hook(settings),
         due_only=True,
     )
     for outcome in outcomes:

@@ -1,17 +1,54 @@
-"""Chroma clients for the index: embedded or server, with errors translated for users."""
+"""Chroma clients for the index: embedded or server, with errors translated for users.
+
+This module is the index layer's edge with chromadb: what chromadb (and the HTTP client it uses
+for a server) raises is translated here, once, into the errors of `ingest.index.errors`.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ParamSpec, TypeVar
 
-from ingest.index.errors import CitebotError, StoreError, StoreUnavailable
+from ingest.index.errors import StoreError, StoreUnavailable
 from ingest.index.settings import IngestSettings
 
 DOCS_SUFFIX = "-docs"
+PAGE = 5000
 T = TypeVar("T")
 P = ParamSpec("P")
+
+
+@functools.cache
+def library_errors() -> tuple[type[Exception], ...]:
+    """What a failed Chroma call raises: chromadb's errors, its HTTP client's, the OS's."""
+    import chromadb.errors
+    import httpx
+
+    return (chromadb.errors.ChromaError, httpx.HTTPError, sqlite3.Error, OSError)
+
+
+def _connect_errors() -> tuple[type[Exception], ...]:
+    """Opening a client also raises ValueError (chromadb's "could not connect")."""
+    return (*library_errors(), ValueError)
+
+
+def pages(
+    collection: Any, include: list[str], *, ids: Sequence[str] | None = None, size: int = PAGE
+) -> Iterator[dict[str, Any]]:
+    """Read a collection page by page: the given ids in batches, or every entry."""
+    if ids is not None:
+        for start in range(0, len(ids), size):
+            yield collection.get(ids=list(ids[start : start + size]), include=include)
+        return
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=size, offset=offset)
+        yield got
+        if len(got["ids"]) < size:
+            return
+        offset += len(got["ids"])
 
 
 def make_client(settings: IngestSettings) -> Any:
@@ -32,7 +69,7 @@ def make_client(settings: IngestSettings) -> Any:
                 headers=headers,
                 settings=chroma_settings,
             )
-        except Exception as exc:
+        except _connect_errors() as exc:
             raise StoreUnavailable(
                 f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
                 f" ({type(exc).__name__}).",
@@ -42,7 +79,7 @@ def make_client(settings: IngestSettings) -> Any:
     settings.store.mkdir(parents=True, exist_ok=True)
     try:
         return chromadb.PersistentClient(path=str(settings.store), settings=chroma_settings)
-    except Exception as exc:
+    except _connect_errors() as exc:
         raise StoreError(
             f"Cannot open the index at {settings.store} ({type(exc).__name__}: {exc}).",
             hint="Check the folder's permissions or point CITEBOT_STORE elsewhere.",
@@ -56,9 +93,7 @@ def server_read(method: Callable[P, T]) -> Callable[P, T]:
     def read(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(*args, **kwargs)
-        except CitebotError:
-            raise
-        except Exception as exc:
+        except library_errors() as exc:
             server = getattr(args[0], "server", "")
             if not server:
                 raise

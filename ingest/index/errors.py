@@ -1,15 +1,25 @@
 """Errors whose messages are safe to show a user.
 
-    CitebotError            anything citebot reports to a user as one clear line
-    ├── ConfigError         a setting is missing or wrong (what to set, and where)
-    ├── StoreError          the index cannot be opened or written
+    CitebotError              anything citebot reports to a user as one clear line
+    ├── ConfigError           a setting is missing or wrong (what to set, and where)
+    ├── StoreError            the index cannot be opened, read or written
     │   ├── StoreUnavailable  the Chroma server does not answer
-    │   ├── ModelMismatch   the collection was built with another embedding model
-    │   └── IngestLocked    another ingest is writing the same index
-    ├── EmbeddingError      the embedding model cannot be loaded or called
-    └── EmptyIndex          nothing has been ingested yet
+    │   ├── ModelMismatch     the collection was built with another embedding model
+    │   └── IngestLocked      another ingest is writing the same index
+    ├── EmbeddingError        the embedding model cannot be loaded or called
+    ├── EmptyIndex            nothing has been ingested yet
+    └── LLMError              the chat model failed (`bot.answer.llm`; answers fall back to quotes)
 
-Library errors are translated into these once, at the edge of the module that calls the library.
+Library errors are translated into these once, at the edge that calls the library:
+
+    chromadb, its httpx, sqlite3, OSError  ingest.index.chroma (`library_errors`, `server_read`,
+                                           `translate`), on the question path
+                                           bot.answer.retrieval (`_reading_store`)
+    onnxruntime, tokenizers, OpenAI        ingest.index.embeddings
+    openai, httpx2 (the chat model)        bot.answer.llm (`translate_error`)
+    pydantic's ValidationError             the entry points (bot.cli.main `user_errors`)
+
+Anything else is a bug and is left to surface with its traceback.
 """
 
 from __future__ import annotations

@@ -1,10 +1,41 @@
-"""Plain data passed along the write side."""
+"""Plain data of the index: documents, their metadata, chunks, and the records that commit them.
+
+`DocumentMeta` is the one type for what is known about a document besides its text; the other
+shapes are views of it: `DocumentMeta.to_chroma()` (what Chroma stores with every chunk and in
+the record), `Document.meta`, `DocRecord.meta` (plus the committed version), and the read side's
+`Passage.of(meta, ...)`.
+"""
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    """What the index knows about a document besides its text."""
+
+    doc_id: str
+    title: str = ""
+    url: str = ""
+    source: str = ""
+    published_date: str = ""
+    author: str = ""
+    path: str = ""
+
+    def to_chroma(self) -> dict[str, str]:
+        """Chroma metadata (every field, as strings: Chroma takes no None)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_chroma(cls, doc_id: str, meta: Mapping[str, Any]) -> DocumentMeta:
+        """Read it back from Chroma metadata (fields a store lacks are empty)."""
+        names = [f.name for f in fields(cls) if f.name != "doc_id"]
+        return cls(doc_id, **{name: str(meta.get(name, "")) for name in names})
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +57,84 @@ class Document:
         return bisect.bisect_right(self.pages, offset) if self.pages else 0
 
     @property
+    def meta(self) -> DocumentMeta:
+        """This document's metadata."""
+        return DocumentMeta(
+            self.doc_id,
+            self.title,
+            self.url,
+            self.source,
+            self.published_date,
+            self.author,
+            self.path,
+        )
+
+    @property
     def metadata(self) -> dict[str, str]:
-        """Metadata stored with every chunk of this document (Chroma takes no None)."""
+        """Metadata stored with every chunk of this document (part of its content hash)."""
+        return self.meta.to_chroma()
+
+
+@dataclass(frozen=True, slots=True)
+class DocRecord:
+    """What the index holds for one document: its metadata and the committed version."""
+
+    meta: DocumentMeta
+    content_hash: str
+    n_chunks: int
+
+    @property
+    def doc_id(self) -> str:
+        """The document's id."""
+        return self.meta.doc_id
+
+    @property
+    def title(self) -> str:
+        """The document's title."""
+        return self.meta.title
+
+    @property
+    def url(self) -> str:
+        """Where the document was published."""
+        return self.meta.url
+
+    @property
+    def published_date(self) -> str:
+        """When the document was published (ISO date, or "")."""
+        return self.meta.published_date
+
+    @property
+    def path(self) -> str:
+        """The file the document came from."""
+        return self.meta.path
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        """Ids of this version's chunks."""
+        return [chunk_id(self.doc_id, self.content_hash, i) for i in range(self.n_chunks)]
+
+    def owns(self, chunk: str) -> bool:
+        """True if `chunk` belongs to this version of the document."""
+        doc_id, digest, index = parse_chunk_id(chunk)
+        return (
+            doc_id == self.doc_id and self.content_hash.startswith(digest) and index < self.n_chunks
+        )
+
+    @classmethod
+    def from_chroma(cls, doc_id: str, meta: Mapping[str, Any]) -> DocRecord:
+        """Rebuild a record from Chroma metadata."""
+        return cls(
+            DocumentMeta.from_chroma(doc_id, meta),
+            content_hash=str(meta.get("content_hash", "")),
+            n_chunks=int(meta.get("n_chunks", 0)),
+        )
+
+    def to_chroma(self) -> dict[str, Any]:
+        """Chroma metadata for this record."""
         return {
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "url": self.url,
-            "source": self.source,
-            "published_date": self.published_date,
-            "author": self.author,
-            "path": self.path,
+            **self.meta.to_chroma(),
+            "content_hash": self.content_hash,
+            "n_chunks": self.n_chunks,
         }
 
 
@@ -70,6 +169,11 @@ class LoadResult:
     web_roots: list[str] = field(default_factory=list)  # URLs given, for --prune
     unchanged: list[str] = field(default_factory=list)  # doc ids a 304 vouched for (not loaded)
     kept: list[str] = field(default_factory=list)  # doc ids whose URL failed this time: keep them
+
+
+def titled(title: str, text: str) -> str:
+    """A chunk's text as embedded and searched: its document's title first, when there is one."""
+    return f"{title}\n{text}" if title else text
 
 
 def chunk_id(doc_id: str, digest: str, index: int) -> str:

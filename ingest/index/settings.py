@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +20,19 @@ _COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,58}[A-Za-z0-9]")
 def env(name: str) -> AliasChoices:
     """Accept the environment variable `name` (any case) as well as the field name."""
     return AliasChoices(name, name.lower())
+
+
+def defaults(model: type[BaseSettings]) -> dict[str, Any]:
+    """Every field's default: configs take theirs from here, so each default is written once."""
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in model.model_fields.items()
+    }
+
+
+def blank_is_none(value: object) -> object:
+    """An empty or all-blank string setting means "not set"."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 class IngestSettings(BaseSettings):
@@ -75,15 +88,9 @@ class IngestSettings(BaseSettings):
             )
         return value
 
-    @field_validator("openai_api_key", "chroma_auth_token", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("chroma_host", "openai_base_url", mode="before")
-    @classmethod
-    def _blank_str_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    _blank_is_none = field_validator(
+        "openai_api_key", "chroma_auth_token", "chroma_host", "openai_base_url", mode="before"
+    )(blank_is_none)
 
     @property
     def uses_server(self) -> bool:

@@ -15,8 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,14 +23,16 @@ import numpy as np
 from ingest.index.chroma import (
     DOCS_SUFFIX,
     is_not_found,
+    library_errors,
     make_client,
+    pages,
     reopen_embedded,
     server_read,
     translate,
 )
-from ingest.index.errors import EmptyIndex, ModelMismatch, StoreError
+from ingest.index.errors import EmptyIndex, ModelMismatch
 from ingest.index.locking import ingest_lock
-from ingest.index.models import Chunk, Document, chunk_id, parse_chunk_id
+from ingest.index.models import Chunk, DocRecord, Document, parse_chunk_id
 from ingest.index.settings import IngestSettings
 
 __all__ = ["DocRecord", "Store", "ingest_lock", "make_client", "open_store"]
@@ -40,58 +41,6 @@ log = logging.getLogger(__name__)
 
 WRITE_BATCH = 2000
 _NO_VECTOR = [1.0]  # document records are looked up by id, never by similarity
-
-
-@dataclass(frozen=True, slots=True)
-class DocRecord:
-    """What the index holds for one document."""
-
-    doc_id: str
-    content_hash: str
-    n_chunks: int
-    title: str = ""
-    url: str = ""
-    published_date: str = ""
-    source: str = ""
-    path: str = ""
-
-    @property
-    def chunk_ids(self) -> list[str]:
-        """Ids of this version's chunks."""
-        return [chunk_id(self.doc_id, self.content_hash, i) for i in range(self.n_chunks)]
-
-    def owns(self, chunk: str) -> bool:
-        """True if `chunk` belongs to this version of the document."""
-        doc_id, digest, index = parse_chunk_id(chunk)
-        return (
-            doc_id == self.doc_id and self.content_hash.startswith(digest) and index < self.n_chunks
-        )
-
-    @classmethod
-    def from_metadata(cls, doc_id: str, meta: dict[str, Any]) -> DocRecord:
-        """Rebuild a record from Chroma metadata."""
-        return cls(
-            doc_id=doc_id,
-            content_hash=str(meta.get("content_hash", "")),
-            n_chunks=int(meta.get("n_chunks", 0)),
-            title=str(meta.get("title", "")),
-            url=str(meta.get("url", "")),
-            published_date=str(meta.get("published_date", "")),
-            source=str(meta.get("source", "")),
-            path=str(meta.get("path", "")),
-        )
-
-    def metadata(self) -> dict[str, Any]:
-        """Chroma metadata for this record."""
-        return {
-            "content_hash": self.content_hash,
-            "n_chunks": self.n_chunks,
-            "title": self.title,
-            "url": self.url,
-            "published_date": self.published_date,
-            "source": self.source,
-            "path": self.path,
-        }
 
 
 Reopen = Callable[[], tuple[Any, Any, Any]]
@@ -142,40 +91,15 @@ class Store:
         out: dict[str, DocRecord] = {}
         if ids is not None and not ids:
             return out
-        for batch_ids, metas in self._paged(self.docs, ids):
-            for doc_id, meta in zip(batch_ids, metas, strict=True):
-                out[doc_id] = DocRecord.from_metadata(doc_id, meta or {})
+        for got in pages(self.docs, ["metadatas"], ids=ids, size=WRITE_BATCH):
+            for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+                out[doc_id] = DocRecord.from_chroma(doc_id, meta or {})
         return out
 
     @server_read
     def all_chunk_ids(self) -> list[str]:
         """Every chunk id in the collection."""
-        ids: list[str] = []
-        offset = 0
-        while True:
-            got = self.chunks.get(include=[], limit=WRITE_BATCH * 5, offset=offset)
-            ids.extend(got["ids"])
-            if len(got["ids"]) < WRITE_BATCH * 5:
-                return ids
-            offset += len(got["ids"])
-
-    def _paged(
-        self, collection: Any, ids: Sequence[str] | None
-    ) -> Iterator[tuple[list[str], list[Any]]]:
-        if ids is not None:
-            for start in range(0, len(ids), WRITE_BATCH):
-                got = collection.get(
-                    ids=list(ids[start : start + WRITE_BATCH]), include=["metadatas"]
-                )
-                yield got["ids"], got["metadatas"]
-            return
-        offset = 0
-        while True:
-            got = collection.get(include=["metadatas"], limit=WRITE_BATCH, offset=offset)
-            yield got["ids"], got["metadatas"]
-            if len(got["ids"]) < WRITE_BATCH:
-                return
-            offset += len(got["ids"])
+        return [cid for got in pages(self.chunks, []) for cid in got["ids"]]
 
     @server_read
     def generation(self) -> int:
@@ -203,7 +127,7 @@ class Store:
             try:
                 self.client, self.chunks, self.docs = self._reopen()
                 log.info("reloaded the index at generation %d", generation)
-            except Exception as exc:
+            except library_errors() as exc:
                 log.warning(
                     "could not reload the changed index (%s); vector search may miss new "
                     "documents until citebot restarts",
@@ -232,7 +156,7 @@ class Store:
         metas: list[dict[str, Any]] = []
         vectors: list[np.ndarray] = []
         for document, digest, chunks, embeddings in items:
-            base = document.metadata
+            base = document.meta.to_chroma()
             for chunk, vector in zip(chunks, embeddings, strict=True):
                 ids.append(chunk.chunk_id)
                 texts.append(chunk.text)
@@ -256,22 +180,13 @@ class Store:
                 embeddings=np.asarray(vectors[start:end], dtype=np.float32),
             )
         records = [
-            DocRecord(
-                doc_id=document.doc_id,
-                content_hash=digest,
-                n_chunks=len(chunks),
-                title=document.title,
-                url=document.url,
-                published_date=document.published_date,
-                source=document.source,
-                path=document.path,
-            )
+            DocRecord(document.meta, content_hash=digest, n_chunks=len(chunks))
             for document, digest, chunks, _ in items
         ]
         if records:
             self.docs.upsert(
                 ids=[r.doc_id for r in records],
-                metadatas=[r.metadata() for r in records],
+                metadatas=[r.to_chroma() for r in records],
                 embeddings=[_NO_VECTOR] * len(records),
             )
         stale = [
@@ -333,7 +248,7 @@ def open_store(
             try:
                 chunks = client.get_collection(name)
                 docs = client.get_collection(name + DOCS_SUFFIX)
-            except Exception as exc:
+            except library_errors() as exc:
                 if is_not_found(exc):
                     raise EmptyIndex(
                         f"Nothing has been ingested into collection {name!r} yet."
@@ -349,9 +264,7 @@ def open_store(
             docs = client.get_or_create_collection(
                 name + DOCS_SUFFIX, metadata={"generation": 0}, embedding_function=None
             )
-    except (EmptyIndex, StoreError):
-        raise
-    except Exception as exc:
+    except library_errors() as exc:
         raise translate(exc, settings) from None
     reopen = None
     if model_id is None and own_client and not settings.chroma_host:
