@@ -113,19 +113,25 @@ class HybridRetriever:
         self.embedder = embedder
         self.snapshots = snapshots
         self.config = config or RetrievalConfig()
+        self._latest: IndexSnapshot | None = None
 
     def snapshot(self) -> IndexSnapshot:
         """The index snapshot of the store's current generation."""
         with _reading_store():
-            return self.snapshots.current()
+            self._latest = self.snapshots.current()
+        return self._latest
+
+    def _recent(self) -> IndexSnapshot:
+        # What the question just retrieved from: no second generation read for the same answer.
+        return self._latest if self._latest is not None else self.snapshot()
 
     def document_count(self) -> int:
         """How many documents the index holds."""
-        return self.snapshot().document_count
+        return self._recent().document_count
 
     def term_weight(self, term: str) -> float:
         """Rarity (IDF) of a `key_terms` token in the index."""
-        return self.snapshot().lexical.term_weight(term)
+        return self._recent().lexical.term_weight(term)
 
     def embed_query(self, text: str) -> np.ndarray:
         """The query vector."""

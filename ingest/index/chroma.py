@@ -34,6 +34,11 @@ def _connect_errors() -> tuple[type[Exception], ...]:
     return (*library_errors(), ValueError)
 
 
+def reopen_errors() -> tuple[type[Exception], ...]:
+    """What reopening an embedded store raises: a library error, or its translation."""
+    return (*library_errors(), StoreError)
+
+
 def pages(
     collection: Any, include: list[str], *, ids: Sequence[str] | None = None, size: int = PAGE
 ) -> Iterator[dict[str, Any]]:

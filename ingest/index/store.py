@@ -8,6 +8,10 @@ A document's record is its commit point: ingest writes the new chunks first, the
 deletes the previous version's chunks. Chunk ids embed the content hash (`doc::hash::index`), so a
 reader keeps only chunks whose hash matches the record and never sees half of a document, and an
 interrupted ingest leaves only orphans that the next ingest removes.
+
+The document collection's metadata holds a generation counter, bumped when an ingest starts, at
+every commit (a batch of records written or removed) and when it ends: readers keep what they
+derive from the index (`ingest.index.snapshot`) until it moves.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from ingest.index.chroma import (
     make_client,
     pages,
     reopen_embedded,
+    reopen_errors,
     server_read,
     translate,
 )
@@ -103,7 +108,7 @@ class Store:
 
     @server_read
     def generation(self) -> int:
-        """A counter bumped whenever an ingest starts or finishes changing the index."""
+        """A counter bumped whenever an ingest starts, commits or finishes changing the index."""
         fresh = self.client.get_collection(self.docs.name)
         generation = int((fresh.metadata or {}).get("generation", 0))
         if self._reopen is not None:
@@ -127,7 +132,7 @@ class Store:
             try:
                 self.client, self.chunks, self.docs = self._reopen()
                 log.info("reloaded the index at generation %d", generation)
-            except library_errors() as exc:
+            except reopen_errors() as exc:
                 log.warning(
                     "could not reload the changed index (%s); vector search may miss new "
                     "documents until citebot restarts",
@@ -189,6 +194,7 @@ class Store:
                 metadatas=[r.to_chroma() for r in records],
                 embeddings=[_NO_VECTOR] * len(records),
             )
+            self.bump_generation()  # readers see the committed batch from the next question on
         stale = [
             cid
             for r in records
@@ -203,6 +209,7 @@ class Store:
         if not records:
             return
         self.docs.delete(ids=[r.doc_id for r in records])
+        self.bump_generation()
         self.delete_chunks([cid for r in records for cid in r.chunk_ids])
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
