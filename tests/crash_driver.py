@@ -8,7 +8,7 @@ KILL_AT picks where the process dies, with no chance to clean up:
   write         inside Chroma's upsert of the second batch's chunks (20 ms in)
   commit        after the second batch's chunks are written, before its document records
   cleanup       after the second batch's records are written, before old chunks are deleted
-  bm25          after the BM25 files are written to the temp folder, before it is swapped in
+  bm25          after the BM25 files are written to the snapshot's temp folder, before the swap
   bm25-swap     between moving the old BM25 folder aside and moving the new one in
 The hooks wrap our own seams (the embedder, the store, the BM25 save), so the real CLI, pipeline
 and Chroma run unchanged.
@@ -59,7 +59,7 @@ class _KillingCollection:
 
 def install(kill_at: str) -> None:
     """Patch the seam where `kill_at` should strike."""
-    from ingest.index import embeddings, lexical, store
+    from ingest.index import embeddings, snapshot, store
 
     if kill_at == "embed":
         embed = embeddings.LocalEmbedder.embed
@@ -92,20 +92,14 @@ def install(kill_at: str) -> None:
 
         store.Store.write_documents = write_then_die  # type: ignore[method-assign]
     elif kill_at == "bm25":
-        save = lexical.save_lexical_index
+        save = snapshot.save_bm25
 
         def save_then_die(index: Any, directory: Path) -> None:
-            original = index.retriever.save
-
-            def saved_then_die(path: str, **kwargs: Any) -> None:
-                original(path, **kwargs)
+            save(index, directory)
+            if index.chunk_ids:
                 die()
 
-            if index.chunk_ids:
-                index.retriever.save = saved_then_die
-            save(index, directory)
-
-        lexical.save_lexical_index = save_then_die
+        snapshot.save_bm25 = save_then_die  # type: ignore[assignment]
     elif kill_at == "bm25-swap":
         rename: Callable[..., Any] = Path.rename
 

@@ -1,6 +1,6 @@
 """Find the passages that answer a question: dense (Chroma) + BM25, fused, dated, diversified.
 
-``HybridRetriever` takes the top chunks from each side, fuses them with reciprocal rank fusion,
+`HybridRetriever` takes the top chunks from each side, fuses them with reciprocal rank fusion,
 keeps only chunks of the committed document versions in the index snapshot (`committed`),
 reweights them by publication date (see `bot.answer.fusion`), and takes them best-first with at
 most `per_doc` chunks per article.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -31,8 +30,6 @@ from ingest.index.language.rarity import blended_weight
 from ingest.index.models import parse_chunk_id, titled
 from ingest.index.snapshot import IndexSnapshot, Snapshots
 from ingest.index.store import Store
-
-log = logging.getLogger(__name__)
 
 Scored = tuple[str, float]  # chunk id, score
 Mode = Literal["hybrid", "dense", "bm25"]
