@@ -7,7 +7,9 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from bot.answer.answerability import answerability_model
 from bot.answer.answering import AnswerConfig, Answerer
+from bot.answer.llm import LLMPolicy
 from bot.answer.retrieval import build_retriever
 from bot.settings import Settings
 from ingest.index.embeddings import Embedder, build_embedder
@@ -53,7 +55,13 @@ def build_citebot(
             settings, http_client=http_client, http_async_client=http_async_client
         )
     retriever = build_retriever(settings, store, embedder)
-    answerer = Answerer(
-        retriever=retriever, embedder=embedder, llm=llm, config=AnswerConfig.from_settings(settings)
+    config = AnswerConfig(
+        top_k=settings.top_k,
+        min_relevance=settings.min_relevance,
+        min_support=settings.min_support,
+        max_sentences=settings.max_answer_sentences,
+        llm_policy=LLMPolicy.from_settings(settings),
+        model=answerability_model(settings.min_answerability),
     )
+    answerer = Answerer(retriever=retriever, embedder=embedder, llm=llm, config=config)
     return Citebot(settings=settings, store=store, embedder=embedder, answerer=answerer)

@@ -12,14 +12,7 @@ from typing import Protocol
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answer import prompts
-from bot.answer.answerability import (
-    Model,
-    Rarity,
-    answerability_model,
-    default_model,
-    passage_stems,
-    prepare,
-)
+from bot.answer.answerability import Model, Rarity, default_model, passage_stems, prepare
 from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, answer_sentences, compose
 from bot.answer.llm import (
@@ -35,7 +28,7 @@ from bot.answer.models import Answer, Mode, Passage
 from bot.answer.posting import llm_answer
 from bot.answer.retrieval import Query
 from bot.answer.sanitize import sanitize_answer
-from bot.settings import DEFAULTS, Settings
+from bot.settings import DEFAULTS
 from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup
 
@@ -76,13 +69,6 @@ class AnswerConfig:
     max_sentences: int = DEFAULTS["max_answer_sentences"]
     llm_policy: LLMPolicy = field(default_factory=LLMPolicy)
     model: Model = field(default_factory=default_model)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AnswerConfig:
-        """The answering knobs the settings describe."""
-        s, policy = settings, LLMPolicy.from_settings(settings)
-        model = answerability_model(s.min_answerability)
-        return cls(s.top_k, s.min_relevance, s.min_support, s.max_answer_sentences, policy, model)
 
 
 class Answerer:

@@ -126,10 +126,6 @@ class HybridRetriever:
         """How many documents the index holds."""
         return self._recent().document_count
 
-    def term_weight(self, term: str) -> float:
-        """Rarity (IDF) of a `key_terms` token in the index."""
-        return self._recent().lexical.term_weight(term)
-
     def embed_query(self, text: str) -> np.ndarray:
         """The query vector."""
         return np.asarray(self.embedder.embed([text])[0])
@@ -147,7 +143,7 @@ class HybridRetriever:
 
     def rarity(self) -> Rarity:
         """How informative a question word is here: the index's IDF blended with background."""
-        lexical = self.snapshot().lexical
+        lexical = self._recent().lexical
         idf, size = lexical.term_weight, len(lexical.chunk_ids)
         return lambda word, stem: blended_weight(word, stem, idf=idf, documents=size)
 

@@ -5,11 +5,13 @@ records (so the count of documents), every committed chunk's text and start, and
 with its chunk ids. Ingest builds it after every change (from the chunks it just wrote and the
 previous snapshot's texts; Chroma is read only for what neither holds) and saves it atomically
 beside the store (a new folder, then a rename). While an ingest runs, every commit moves the
-generation, so readers rebuild theirs (reusing the saved texts) and see each committed batch. The saved snapshot carries the store's generation
-and the document collection's id (a recreated collection counts from zero again); a reader that
-finds a different one (an interrupted ingest, another machine's ingest into a shared Chroma
-server) builds it afresh instead of trusting it. In server mode the copy lives in the local cache
-folder, so each bot process rebuilds once when the server's index changes.
+generation, so readers rebuild theirs (reusing the saved texts) and see each committed batch.
+
+The saved snapshot carries the store's generation and the document collection's id (a recreated
+collection counts from zero again); a reader that finds a different one (an interrupted ingest,
+another machine's ingest into a shared Chroma server) builds it afresh instead of trusting it.
+In server mode the copy lives in the local cache folder, so each bot process rebuilds once when
+the server's index changes.
 """
 
 from __future__ import annotations
