@@ -7,12 +7,11 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answer import prompts
-from bot.answer.answerability import Model, Rarity, default_model, passage_stems, prepare
+from bot.answer.answerability import Model, default_model, passage_stems, prepare
 from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, answer_sentences, compose
 from bot.answer.llm import (
@@ -26,7 +25,7 @@ from bot.answer.llm import (
 )
 from bot.answer.models import Answer, Mode, Passage
 from bot.answer.posting import llm_answer
-from bot.answer.retrieval import Query
+from bot.answer.retrieval import Query, Retriever
 from bot.answer.sanitize import sanitize_answer
 from bot.settings import DEFAULTS
 from ingest.index.language.detect import is_foreign
@@ -37,26 +36,6 @@ log = logging.getLogger(__name__)
 REFUSAL = "I couldn't find that in the indexed articles."
 FOREIGN = "I can only answer questions in English for now."
 FALLBACK_NOTICE = "The language model is unavailable, so this answer quotes the articles directly."
-
-
-class Retriever(Protocol):
-    """What answering needs from retrieval: passages, term rarity, counts, a document ranking."""
-
-    def retrieve(self, query: Query, k: int) -> list[Passage]:
-        """The top `k` passages."""
-        ...
-
-    def rarity(self) -> Rarity:
-        """How informative a word is in this index (0..1)."""
-        ...
-
-    def document_count(self) -> int:
-        """How many documents the index holds."""
-        ...
-
-    def rank_documents(self, query: Query, n: int) -> list[str]:
-        """The ids of the `n` best documents, best first (evaluation scores this ranking)."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

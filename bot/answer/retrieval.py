@@ -71,6 +71,26 @@ class RetrievalConfig:
         return cls(s.retrieval, s.retrieval_depth, s.rrf_k, s.per_doc, dates)
 
 
+class Retriever(Protocol):
+    """What answering needs from retrieval: passages, term rarity, counts, a document ranking."""
+
+    def retrieve(self, query: Query, k: int) -> list[Passage]:
+        """The top `k` passages."""
+        ...
+
+    def rarity(self) -> Rarity:
+        """How informative a word is in this index (0..1)."""
+        ...
+
+    def document_count(self) -> int:
+        """How many documents the index holds."""
+        ...
+
+    def rank_documents(self, query: Query, n: int) -> list[str]:
+        """The ids of the `n` best documents, best first (evaluation scores this ranking)."""
+        ...
+
+
 @contextlib.contextmanager
 def _reading_store() -> Iterator[None]:
     """Turn a failed Chroma read on the question path into a message users can act on."""
