@@ -45,7 +45,7 @@ def run(ctx: Context) -> Result:
     from bot.answer.posting import checker_for
     from bot.app import build_citebot
     from ingest.index.embeddings import LocalEmbedder
-    from ingest.index.lexical import update_lexical_index
+    from ingest.index.snapshot import snapshot_hook
     from ingest.pipeline import ingest
 
     result = Result("claims", TITLE)
@@ -55,7 +55,7 @@ def run(ctx: Context) -> Result:
             [ROOT / "seeds"],
             settings=settings,
             embedder=LocalEmbedder(),
-            after_write=lambda store, _: update_lexical_index(store, settings),
+            after_write=snapshot_hook(settings),
         )
         answerer = build_citebot(settings).answerer
         prepared = [(q, raw, answerer.retrieve(q)) for q, raw in REPLIES]
