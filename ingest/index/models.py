@@ -104,6 +104,11 @@ class DocRecord:
         return self.meta.published_date
 
     @property
+    def source(self) -> str:
+        """Where the document came from (a site, a feed, an upload)."""
+        return self.meta.source
+
+    @property
     def path(self) -> str:
         """The file the document came from."""
         return self.meta.path
