@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,6 @@ from bot.answer.answerability import (
     best_threshold,
     conditional_logit_fit,
     logistic_fit,
-    passage_stems,
     prepare,
 )
 from bot.answer.answering import Answerer
@@ -56,21 +55,22 @@ class FoldScore:
     false_refusal: float
 
 
-def collect(answerer: Answerer, items: Sequence[EvalQuestion], ask: object) -> list[Case]:
+def collect(
+    answerer: Answerer,
+    items: Sequence[EvalQuestion],
+    ask: Callable[[Answerer, EvalQuestion], str],
+) -> list[Case]:
     """Retrieve every labelled question once and keep its candidates with features and labels."""
     cases = []
-    resolve = ask if callable(ask) else None
     for item in items:
         if not (item.answerable or item.is_null):
             continue
-        text = resolve(answerer, item) if resolve is not None else item.question
+        text = ask(answerer, item)
         passages = answerer.retrieve(text, item.as_of)
         question = prepare(text, answerer.retriever.rarity())
         top = shortlist(question, passages, answerer.embedder)
         labels = [item.answerable and contains_answer(c.text, item.answers) for c in top]
-        topical = max(
-            (question.coverage(passage_stems(p.text, p.title)) for p in passages), default=0.0
-        )
+        topical = answerer.topicality(text, passages)
         cases.append(Case(item, question, top, labels, topical))
     return cases
 

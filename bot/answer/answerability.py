@@ -25,7 +25,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +184,7 @@ def prepare(question: str, rarity: Rarity | None) -> Question:
     )
 
 
+@lru_cache(maxsize=1024)  # the on-topic gate and the shortlist both ask, per question
 def passage_stems(text: str, title: str) -> frozenset[str]:
     """The stems a passage offers, its title included."""
     return frozenset(terms(f"{title}\n{text}"))
