@@ -98,6 +98,10 @@ FAITHFUL = {
         PARTNER,
         "1. Key components for electric vehicles [1]\n2. Production of kei cars [1]",
     ),
+    "negated as the passage is": (
+        PARTNER,
+        "Formal talks between Nissan and Honda have not started yet [1].",
+    ),
     "paragraphs": (
         MICRA,
         "The electric Micra will be manufactured in northern France [1].\n\n"
@@ -158,6 +162,20 @@ PLANTED = {
         "2040 [1].",
         "abandoned",
         "negation",
+    ),
+    "reversed verb": (
+        "Did Nissan comment on the report by TV Tokyo?",
+        "A spokesperson for Nissan confirmed the report, and Honda had no information to share "
+        "[1].",
+        "confirmed",
+        "negation",
+    ),
+    "added fact without a name": (
+        TARGET,
+        "Honda targets 100 percent electric sales by 2040, a goal its board of directors set "
+        "last spring [1].",
+        "board of directors",
+        'board of directors set last spring" not in [1]',
     ),
     "invented figure": (
         PARTNER,
@@ -288,3 +306,35 @@ def test_eval_claims_scores_each_kind_and_skips_rows_whose_article_is_absent(
     table = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
     assert "1.000 (1)" in table["faithful"]
     assert "1.000 (1)" in table["date"] and "1.000 (1)" in table["negation"]
+
+
+ARTICLE = (
+    "Only 222 cities of the 6,475 analyzed met the standard, the report said.\n\n"
+    "Rep. Barbara Lee, a California Democrat, introduced the bill in 2020.\n\n"
+    "The bill was celebrated in New York City. The strike began after more than a year and a "
+    "half of negotiating."
+)
+CITIES, LEE, STRIKE = ARTICLE.split("\n\n")
+
+
+@pytest.mark.parametrize(
+    ("passage", "claim", "supported", "reason"),
+    [
+        (CITIES, "Just 22 of the 6,475 cities met the standard.", False, "number 22 not in [1]"),
+        (STRIKE, "The strike began after more than 18 months of negotiating.", True, ""),
+        (LEE, "Barbara Lee, a New York Democrat, introduced the bill.", False, "New York"),
+        (LEE, "Lee, a California Democrat, introduced the bill in 2020.", True, ""),
+    ],
+)
+def test_checker_reads_dates_durations_and_whole_names(
+    passage: str, claim: str, supported: bool, reason: str
+) -> None:
+    """The publication day is not a count, "18 months" restates "a year and a half", and a name
+    the passage lacks is not completed from words scattered elsewhere in the article."""
+    from bot.answer.support import Checker, Source
+
+    source = Source.of(passage, meta="Air quality report\n2022-03-22", context=ARTICLE)
+    verdict = Checker(None).check(claim, source, "[1]")
+
+    assert verdict.supported is supported
+    assert reason in verdict.reason

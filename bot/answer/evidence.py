@@ -16,6 +16,7 @@ from bot.answer.facts import (
     WORD,
     Number,
     dates_in,
+    durations_in,
     name_key,
     numbers_in,
     spell_date,
@@ -39,6 +40,15 @@ class Evidence:
         return frozenset(name_key(w) for w in WORD.findall(self.context)) | self.keys
 
     @cached_property
+    def context_sequence(self) -> str:
+        """The article's words as name keys, space-separated (to look whole names up in)."""
+        return " " + " ".join(name_key(w) for w in WORD.findall(self.context)) + " "
+
+    def names_in_full(self, words: tuple[str, ...]) -> bool:
+        """Whether the article names these words together, in this order."""
+        return f" {' '.join(name_key(w) for w in words)} " in self.context_sequence
+
+    @cached_property
     def initials(self) -> frozenset[str]:
         """Acronyms the text spells out ("General Motors" -> "gm", "World Health ..." -> "who")."""
         out: set[str] = set()
@@ -57,8 +67,13 @@ class Evidence:
         return ISO_DATE.sub(spell_date, self.text)
 
     @cached_property
+    def days(self) -> frozenset[float]:
+        """Days of the month of the ISO dates ("2022-03-22": 22), for claims stating a date."""
+        return frozenset(float(m.group(3)) for m in ISO_DATE.finditer(self.text))
+
+    @cached_property
     def values(self) -> frozenset[tuple[float, bool]]:
-        found = numbers_in(self.stated)
+        found = numbers_in(self.stated) + durations_in(self.stated)
         return frozenset((n.value, n.ordinal) for n in found) | {(n.raw, n.ordinal) for n in found}
 
     @cached_property
@@ -69,7 +84,7 @@ class Evidence:
     def units(self) -> dict[float, set[str]]:
         """The units each value is stated with ("" when none follows it)."""
         out: dict[float, set[str]] = {}
-        for n in numbers_in(self.stated):
+        for n in numbers_in(self.stated) + durations_in(self.stated):
             out.setdefault(n.value, set()).add(n.unit)
             out.setdefault(n.raw, set()).add(n.unit)
         return out
@@ -78,6 +93,8 @@ class Evidence:
         """The same value, cardinal for cardinal and ordinal for ordinal ("12th" is not twelve),
         and with the same unit when the passage only states it with others ("5-year" is not the
         "10 minutes later" of the same passage)."""
+        if number.unit == "date" and number.raw in self.days:
+            return True
         key = (number.value, number.ordinal)
         same = key in self.values or any(
             o == number.ordinal and abs(number.value - v) <= 1e-9 * abs(v) for v, o in self.values

@@ -88,7 +88,7 @@ def numbers_in(text: str) -> list[Number]:
             if len(scale) == 1 and not _money_before(text, match.start()):
                 scale = ""  # "5 m" of height, "3 t" of weight are not millions/trillions
             value *= SCALES.get(scale, 1.0)
-        unit = _unit(text, match.end())
+        unit = _unit(text, match.end()) or _date_unit(text, match.start(), match.end())
         found.append(
             Number(match.group(0).strip(), value, bool(match.group("ord")), float(raw), unit)
         )
@@ -126,13 +126,62 @@ def _unit(text: str, end: int) -> str:
     return {"feet": "foot", "meter": "metre", "kilometer": "kilometre"}.get(unit, unit)
 
 
+# The same duration in a smaller unit: "18 months" is "a year and a half".
+_IN_SMALLER = {"year": (12.0, "month"), "week": (7.0, "day"), "day": (24.0, "hour")}
+_IN_SMALLER |= {"hour": (60.0, "minute")}
+_HALF = re.compile(
+    r"\b(?:(?P<whole>an?|\d+|" + "|".join(UNITS) + r")\s+(?P<unit>year|month|week|day|hour)s?"
+    r"\s+and\s+a\s+half|(?P<n>an?|\d+|" + "|".join(UNITS) + r")\s+and\s+a\s+half\s+"
+    r"(?P<unit2>year|month|week|day|hour)s?|half\s+an?\s+(?P<unit3>year|month|week|day|hour))\b",
+    re.IGNORECASE,
+)
+
+
+def durations_in(text: str) -> list[Number]:
+    """The durations of `text` with a half, in smaller units too: "a year and a half" is 1.5
+    years and 18 months, "half an hour" 30 minutes. Whole durations are not converted: a passage's
+    "three days" is seldom the claim's "72 hours"."""
+    found: list[Number] = []
+    for match in _HALF.finditer(text):
+        whole = match.group("whole") or match.group("n")
+        unit = (match.group("unit") or match.group("unit2") or match.group("unit3")).lower()
+        base = 0.0 if whole is None else _count(whole)
+        found.append(Number(match.group(0), base + 0.5, raw=base + 0.5, unit=unit))
+    out = list(found)
+    for n in found:
+        value, unit = n.value, n.unit
+        while unit in _IN_SMALLER:
+            factor, unit = _IN_SMALLER[unit]
+            value *= factor
+            out.append(Number(n.surface, value, raw=value, unit=unit))
+    return out
+
+
+def _count(word: str) -> float:
+    low = word.lower()
+    return 1.0 if low in {"a", "an"} else float(UNITS[low]) if low in UNITS else float(low)
+
+
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
 def spell_date(match: re.Match[str]) -> str:
-    # The year and the day stay; the month does not count as a stated month (the publication
-    # month would then "support" any claim about that month).
-    return f"{match.group(1)} {int(match.group(3))}"
+    # Only the year stays: the month would "support" any claim about that month, and the day any
+    # count that happens to equal it ("22 cities" on 2022-03-22). `Evidence.days` keeps the day
+    # for claims that state it as a date ("March 22").
+    return match.group(1)
+
+
+_MONTH_WORD = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTH_WORD})\.?\s+$", re.IGNORECASE)
+_MONTH_AFTER = re.compile(rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH_WORD})\b", re.IGNORECASE)
+
+
+def _date_unit(text: str, start: int, end: int) -> str:
+    """ "date" for a day of the month ("March 22", "22 March", "the 22nd of March")."""
+    if _MONTH_BEFORE.search(text[max(0, start - 12) : start]) or _MONTH_AFTER.match(text, end):
+        return "date"
+    return ""
 
 
 def _money_before(text: str, start: int) -> bool:

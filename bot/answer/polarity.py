@@ -16,6 +16,7 @@ from ingest.index.language.tokens import key_stems
 
 NEGATORS = word_set(
     """not no never cannot without none nobody nothing neither nor yet failed fail fails failing
+    missing
     declined declines decline declining denied denies deny denying refused refuses refuse
     refusing unable lack lacks lacked missed misses miss undisclosed unless"""
 )
@@ -53,6 +54,8 @@ def cue_flags(words: list[str]) -> list[bool]:
             negates = False  # "not yet", "haven't yet": one negation
         if word == "not" and i + 1 < len(words) and words[i + 1] == "only":
             negates = False
+        if negates and word.startswith("declin") and _decrease(words, i):
+            negates = False  # "a $7 billion decline": a fall in a quantity
         reverses = bool(REVERSER.fullmatch(word)) and not _decrease(words, i)
         flags.append(negates or reverses or f"{previous} {word}" in _PHRASE_REVERSER)
         previous = word
@@ -65,10 +68,16 @@ def polarity_count(words: list[str]) -> int:
 
 
 def _decrease(words: list[str], i: int) -> bool:
-    """ "dropped 67%", "dropped by", "dropped to": a fall in a quantity, not a reversal."""
-    if not words[i].startswith("drop"):
+    """ "dropped 67%", "dropped by", "declined to 5", "a $7 billion decline": a fall in a
+    quantity, not a reversal."""
+    if not words[i].startswith(("drop", "declin")):
         return False
     after = words[i + 1 : i + 3]
+    before = words[max(0, i - 2) : i]
+    if any(w[:1].isdigit() or w in {"million", "billion", "percent"} for w in before):
+        return True
+    if words[i].startswith("declin"):  # "declined to comment" is a refusal, "declined to 5" not
+        return bool(after) and (after[0][:1].isdigit() or "".join(after[1:2])[:1].isdigit())
     return any(
         w[:1].isdigit() or w in {"by", "to", "from", "over", "below", "sharply"} for w in after
     )
@@ -100,7 +109,23 @@ def opposed(claim_words: list[str], evidence_words: list[str]) -> bool:
             objects = [_object(evidence_words, k) for k in other]
             if any(_object(claim_words, i) & o for i in said for o in objects):
                 return True
+            subjects = [_subject(evidence_words, k) for k in other]
+            if any(x.fullmatch(w) for w in evidence_lower):
+                continue  # the passage says both ("will continue", "called on him to step down")
+            if any(_subject(claim_words, i) & s for i in said for s in subjects):
+                return True  # "Nissan confirmed" where "a spokesperson for Nissan declined"
     return False
+
+
+def _subject(words: list[str], i: int) -> set[str]:
+    """Who does what the verb at `i` says: the names in the few words before it, in its clause."""
+    out: set[str] = set()
+    for word in reversed(words[max(0, i - _OBJECT) : i]):
+        if word.lower() in _BOUNDARY:
+            break
+        if word[:1].isupper():
+            out.add(word.lower())
+    return out
 
 
 def _object(words: list[str], i: int) -> set[str]:
@@ -119,14 +144,18 @@ _BOUNDARY = word_set(
 )
 _SCOPE = 8  # words a negation reaches forward, within its clause (fitted on the even rows)
 MIN_FLIPPED = 2  # shared words negated on one side only before a claim counts as reversed
+# (one is enough when the other side has no negation or reversing verb at all)
 
 
 def clauses(text: str) -> list[list[str]]:
-    """`text` cut at punctuation and conjunctions, as lists of words (original case)."""
+    """`text` cut at punctuation and conjunctions, as lists of words (original case). An "and"
+    between two numbers ("between 2020 and 2022") joins them and does not end a clause."""
     out: list[list[str]] = []
     clause: list[str] = []
-    for token in [*_TOKEN.findall(text), "."]:
-        if token.lower() in _BOUNDARY:
+    tokens = [*_TOKEN.findall(text), "."]
+    for i, token in enumerate(tokens):
+        joins = token.lower() == "and" and 0 < i < len(tokens) - 1 and _numeric(tokens[i - 1])
+        if token.lower() in _BOUNDARY and not (joins and _numeric(tokens[i + 1])):
             if clause:
                 out.append(clause)
             clause = []
@@ -147,16 +176,57 @@ def polarity_map(parts: list[list[str]]) -> dict[str, set[int]]:
     for clause in parts:
         lower = [w.lower() for w in clause]
         cues = [i for i, flag in enumerate(cue_flags(lower)) if flag]
-        backward = bool(cues) and not key_stems(" ".join(lower[cues[-1] + 1 :]))
+        backward = (
+            bool(cues)
+            and _verb_cue(lower[cues[-1]])
+            and not key_stems(" ".join(lower[cues[-1] + 1 :]))
+        )
+        names = [j > 0 and w[:1].isupper() for j, w in enumerate(clause)]
+        reach = _distances(names)
         for j, word in enumerate(clause):
-            if j in cues or (word[:1].isupper() and j > 0):
-                continue
-            parity = sum(1 for i in cues if j - _SCOPE <= i < j)
+            if j in cues or names[j] or _numeric(word):
+                continue  # numbers and names are what a statement is about, not what it says
+            parity = sum(1 for i in cues if i < j and reach[j] - reach[i] <= _SCOPE)
             if backward and j < cues[-1]:
                 parity += 1
             for term in key_stems(word):
                 out.setdefault(term, set()).add(parity % 2)
     return out
+
+
+_FORWARD = word_set("not no never without nor neither unable cannot unless yet none nothing")
+
+
+def _verb_cue(word: str) -> bool:
+    """A cue that can end its clause and negate what came before ("the talks failed"); "not" and
+    "hasn't" negate what follows ("USPS hasn't said")."""
+    return word not in _FORWARD and not word.endswith(("n't", "n’t"))
+
+
+def _numeric(token: str) -> bool:
+    return token[:1].isdigit()
+
+
+def _distances(names: list[bool]) -> list[int]:
+    """Each word's position counting a run of name words as one word ("no Bed Bath Beyond
+    stores": "stores" is two words after "no")."""
+    out: list[int] = []
+    position = -1
+    for j, name in enumerate(names):
+        if not (name and j > 0 and names[j - 1]):
+            position += 1
+        out.append(position)
+    return out
+
+
+def _flipped(claim: dict[str, set[int]], evidence_parts: list[list[str]]) -> list[str]:
+    """The claim's words the passage clauses hold, negated on one side only."""
+    evidence = polarity_map(evidence_parts)
+    return [t for t, parities in claim.items() if t in evidence and not parities & evidence[t]]
+
+
+def _negated(parts: list[list[str]]) -> bool:
+    return any(any(cue_flags([w.lower() for w in clause])) for clause in parts)
 
 
 def polarity_differs(claim: str, aligned: Sequence[str]) -> bool:
@@ -168,13 +238,12 @@ def polarity_differs(claim: str, aligned: Sequence[str]) -> bool:
     "denied").
     """
     claim_parts = clauses(claim)
+    claim_map = polarity_map(claim_parts)
     evidence_parts = [c for s in aligned for c in clauses(s)]
-    evidence = polarity_map(evidence_parts)
-    flipped = [
-        term
-        for term, parities in polarity_map(claim_parts).items()
-        if term in evidence and not parities & evidence[term]
-    ]
+    flipped = _flipped(claim_map, evidence_parts)
     if len(flipped) >= MIN_FLIPPED:
         return True
+    best = clauses(aligned[0]) if aligned else []
+    if flipped and _negated(claim_parts) != _negated(best):
+        return True  # the best sentence, negated where the claim is not (or the reverse)
     return opposed(_TOKEN.findall(claim), _TOKEN.findall(" ".join(aligned)))
