@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot import app as app_module
+from bot.answer.answering import REFUSAL
 from bot.answer.posting import UNVERIFIED_NOTICE
 from bot.cli.claims_cmd import register
 from bot.cli.main import app
@@ -101,6 +102,20 @@ FAITHFUL = {
     "negated as the passage is": (
         PARTNER,
         "Formal talks between Nissan and Honda have not started yet [1].",
+    ),
+    "sources counted in prose": (
+        "Could the deal affect Honda's GM partnership?",
+        "Yes, it could potentially affect Honda's existing collaboration with General Motors, "
+        "according to two sources [1].",
+    ),
+    "hedge first": (
+        "Could the deal affect Honda's GM partnership?",
+        "Possibly. Two sources suggested the partnership could impact Honda's existing GM "
+        "collaboration [1].",
+    ),
+    "part of a long sentence": (
+        "Have Nissan and Honda started formal talks?",
+        "Not yet: sources said formal talks between Nissan and Honda haven't started [1].",
     ),
     "paragraphs": (
         MICRA,
@@ -250,6 +265,26 @@ def test_an_answer_with_no_claim_left_is_never_posted_as_the_models(reply: str, 
 
     assert data["mode"] == "extractive" or data["refused"]
     assert "provide this information" not in data["answer"]
+
+
+COST = "How much will the Nissan-Honda partnership cost?"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I don't know based on these sources.",
+        "The sources do not say how much the partnership would cost.",
+        "The provided articles don't mention a price for the partnership.",
+        "No information is given about the cost of the partnership.",
+    ],
+)
+def test_a_model_saying_the_sources_do_not_say_is_a_refusal(reply: str, ask: Any) -> None:
+    """However the model words it, "the sources don't say" is refused: never a quoted guess."""
+    data = ask(COST, reply)
+
+    assert data["refused"] and data["answer"] == REFUSAL
+    assert not data["citations"]
 
 
 def test_eval_claims_scores_each_kind_and_skips_rows_whose_article_is_absent(

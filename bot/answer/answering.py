@@ -14,6 +14,7 @@ from bot.answer import prompts
 from bot.answer.answerability import Model, default_model, passage_stems, prepare
 from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, answer_sentences, compose
+from bot.answer.grammar import parse_answer, says_not_found
 from bot.answer.llm import (
     LLMError,
     LLMPolicy,
@@ -222,8 +223,9 @@ class Answerer:
     def from_llm(self, question: str, raw: str, passages: list[Passage], as_of: str) -> Answer:
         """Check the model's answer claim by claim; refuse, post what holds, or quote instead."""
         raw = sanitize_answer(raw, passages)
-        if prompts.NOT_FOUND.lower().rstrip(".") in raw.lower():
-            return self.refusal(question, passages, as_of)
+        said_not_found = prompts.NOT_FOUND.lower().rstrip(".") in raw.lower()
+        if said_not_found or (says_not_found(raw) and not parse_answer(raw)):
+            return self.refusal(question, passages, as_of)  # the model says the sources don't say
         return llm_answer(self, question, raw, passages, as_of)
 
 

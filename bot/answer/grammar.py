@@ -37,9 +37,14 @@ _PROSE_LEAD = re.compile(
     r"(?:\s*(?:states?|says?|notes?|reports?|mentions?|explains?|shows?)(?:\s+that)?)?\s*[,:]?\s*",
     re.IGNORECASE,
 )
+# "according to two sources [1]" counts people who spoke, not the passages: the words stay.
+_COUNTS = "two three four five six several multiple many other anonymous"
+_NOT_COUNTED = "".join(rf"(?<!\b{w}\s)" for w in _COUNTS.split()) + r"(?<!\d\s)"
 _PROSE_CITE = re.compile(
     r"\b(?:(?:according\s+to|as\s+(?:stated|noted|reported|mentioned|shown|explained)\s+in"
-    r"|as|per|in|from|based\s+on)\s+)?(?:the\s+)?(?:sources?|articles?|passages?)\s+"
+    r"|as|per|in|from|based\s+on)\s+)?(?:the\s+)?"
+    + _NOT_COUNTED
+    + r"(?:sources?|articles?|passages?)\s+"
     r"((?:\[\d{1,3}\]\s*(?:,|and|&)?\s*)+)"
     r"(?:(?:states?|says?|notes?|reports?|mentions?|explains?|shows?)(?:\s+that)?\b)?",
     re.IGNORECASE,
@@ -59,7 +64,8 @@ META = frozenset(
         these discuss discusses discussed describe describes described cover covers covered refer
         refers referenced cite cited citing reads read information available content following
         here there above below both all answer answers yes yeah indeed correct right true sure
-        certainly absolutely"""
+        certainly absolutely possibly probably perhaps maybe likely potentially partly partially
+        unclear"""
     )
 )
 
@@ -99,10 +105,33 @@ def strip_markdown(line: str) -> tuple[str, bool]:
     return line.strip(), bullet
 
 
+_NOT_SAID = re.compile(
+    r"\b(?:i\s+(?:do\s+not|don['’]t|cannot|can['’]t|could\s+not|couldn['’]t)\s+"
+    r"(?:know|find|tell|say|answer|determine)"
+    r"|(?:sources?|articles?|passages?|context|texts?|information)\s+(?:provided\s+|given\s+)?"
+    r"(?:do(?:es)?\s+not|don['’]t|doesn['’]t|did\s+not|didn['’]t|never)\s+"
+    r"(?:say|mention|state|specify|provide|include|contain|give|tell|indicate|discuss|address"
+    r"|cover|reveal|disclose|report|answer)"
+    r"|(?:is|are|was|were)(?:\s+not|n['’]t)\s+(?:mentioned|stated|specified|provided|given"
+    r"|disclosed|reported|available|included)\s+in\s+the\s+(?:\w+\s+)?"
+    r"(?:sources?|articles?|passages?|context)"
+    r"|\bno\s+(?:information|mention|details?|data)\s+(?:is\s+|was\s+)?(?:given\s+|provided\s+)?"
+    r"(?:about|on|regarding|of|in\s+the\s+(?:sources?|articles?|passages?)))",
+    re.IGNORECASE,
+)
+
+
+def says_not_found(text: str) -> bool:
+    """A sentence saying the sources do not answer ("The sources do not say how much it costs",
+    "I couldn't find that", "No information is given about the price")."""
+    return bool(_NOT_SAID.search(text))
+
+
 def is_meta(text: str) -> bool:
-    """A sentence about the sources rather than a claim ("The sources provide this information")."""
+    """A sentence about the sources rather than a claim ("The sources provide this information",
+    "The articles don't mention the price")."""
     terms = key_stems(text)
-    return not terms or terms <= META
+    return not terms or terms <= META or says_not_found(text)
 
 
 def parse_answer(text: str) -> list[ParsedClaim]:

@@ -17,6 +17,7 @@ threshold (fitted on the even rows of eval/claims.jsonl: see `citebot eval --cla
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ from bot.answer.facts import (
     word_set,
 )
 from bot.answer.polarity import clauses, polarity_differs
+from bot.answer.sanitize import LINK_REMOVED
 from bot.answer.sentences import split_sentences
 from bot.answer.text import words
 from ingest.index.language.tokens import key_stems
@@ -86,7 +88,6 @@ class Source:
 
     evidence: Evidence
     sentences: list[str]
-    vectors: dict[int, np.ndarray] = field(default_factory=dict)  # sentence index -> embedding
     terms: list[set[str]] = field(default_factory=list)
 
     @classmethod
@@ -148,29 +149,28 @@ class Checker:
         return Verdict(supported, reason, overlap, similarity)
 
     def similarity(self, claim: str, source: Source, indexes: list[int]) -> float:
-        """Cosine similarity of the claim and the closest of the given passage sentences.
+        """Cosine similarity of the claim and the closest of the given passage sentences, or of a
+        stretch of the closest one between commas (a claim often restates part of a long one).
 
         Only the sentences sharing most words with the claim are embedded (one batch, cached), so
         the check stays cheap on the per-question path.
         """
         assert self.embedder is not None
-        for i in indexes:
-            cached = self._sentences.get(source.sentences[i])
-            if cached is not None:
-                source.vectors[i] = cached
-        texts = [claim] if claim not in self._claims else []
-        missing = [i for i in indexes if i not in source.vectors]
-        texts += [source.sentences[i] for i in missing]
-        if texts:
-            vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
+        texts = [source.sentences[i] for i in indexes]
+        texts += windows(texts[0]) if texts else []
+        wanted = [claim] if claim not in self._claims else []
+        wanted += [t for t in dict.fromkeys(texts) if t not in self._sentences]
+        if wanted:
+            vectors = np.asarray(self.embedder.embed(wanted), dtype=np.float32)
             if claim not in self._claims:
                 self._claims[claim], vectors = vectors[0], vectors[1:]
-            for i, vector in zip(missing, vectors, strict=True):
-                source.vectors[i] = self._sentences[source.sentences[i]] = vector
-            while len(self._sentences) > SENTENCE_CACHE:
-                self._sentences.popitem(last=False)
+            for text, vector in zip(wanted[len(wanted) - len(vectors) :], vectors, strict=True):
+                self._sentences[text] = vector
         claim_vector = self._claims[claim]
-        return max((float(source.vectors[i] @ claim_vector) for i in indexes), default=0.0)
+        best = max((float(self._sentences[t] @ claim_vector) for t in texts), default=0.0)
+        while len(self._sentences) > SENTENCE_CACHE:
+            self._sentences.popitem(last=False)
+        return best
 
 
 PART_COVERAGE = 0.25  # a clause sharing less of its words with the passage is a new fact
@@ -179,12 +179,32 @@ PART_COVERAGE = 0.25  # a clause sharing less of its words with the passage is a
 
 def uncovered_part(claim: str, known: set[str]) -> str:
     """A clause of the claim (two content words or more) the passage barely shares words with:
-    an added fact ("a physicist by training", "built mainly by Boeing"), or "" if none."""
+    an added fact ("a physicist by training", "built mainly by Boeing"), or "" if none. Links
+    and what the sanitiser put in their place are not facts."""
+    claim = re.sub(r"<?https?://\S+", " ", claim.replace(LINK_REMOVED, " "))
     for clause in clauses(claim):
         terms = key_stems(" ".join(clause))
         if len(terms) >= 2 and len(terms & known) / len(terms) < PART_COVERAGE:
             return " ".join(clause)
     return ""
+
+
+WINDOW_WORDS = 6  # the shortest stretch of a sentence compared on its own
+_PAUSE = re.compile(r"\s*[,;:—–]\s*")
+
+
+def windows(sentence: str) -> list[str]:
+    """Stretches of a long sentence between its commas (each with its neighbour too), longest
+    first: "formal discussions ... have yet to commence" of a sentence that says more."""
+    parts = [p for p in _PAUSE.split(sentence) if p]
+    if len(parts) < 2:
+        return []
+    spans = [parts[i] for i in range(len(parts))]
+    spans += [f"{parts[i]}, {parts[i + 1]}" for i in range(len(parts) - 1)]
+    return [w for w in spans if len(w.split()) >= WINDOW_WORDS][:MAX_WINDOWS]
+
+
+MAX_WINDOWS = 6
 
 
 def _aligned(terms: set[str], source: Source) -> list[int]:
