@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from langchain_core.language_models.chat_models import BaseChatModel
+from typing import TYPE_CHECKING, Any
 
 from bot.answer.answerability import answerability_model
 from bot.answer.answering import AnswerConfig, Answerer
@@ -15,6 +13,9 @@ from bot.settings import Settings
 from ingest.index.embeddings import Embedder, build_embedder
 from ingest.index.errors import EmptyIndex, ModelMismatch
 from ingest.index.store import Store, open_store
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 
 @dataclass
@@ -37,6 +38,7 @@ def build_citebot(
 ) -> Citebot:
     """Open the index and wire the answering pipeline (LLM mode when a key is set)."""
     embedder = build_embedder(settings, http_client=http_client)
+    embedder.preload()  # the model loads while the store opens
     store = open_store(settings)
     if store.model_id and store.model_id != embedder.model_id:
         raise ModelMismatch(

@@ -7,8 +7,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from langchain_core.language_models.chat_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from bot.answer import prompts
 from bot.answer.answerability import Model, default_model, passage_stems, prepare
@@ -31,6 +30,9 @@ from bot.answer.sanitize import sanitize_answer
 from bot.settings import DEFAULTS
 from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 

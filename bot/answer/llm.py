@@ -18,8 +18,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from tenacity import AsyncRetrying, Retrying
 
 from bot.answer import prompts
@@ -34,6 +32,9 @@ from bot.answer.llm_policy import (
 from bot.answer.models import Passage
 
 if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
     from bot.settings import Settings
 
 __all__ = [
@@ -90,6 +91,8 @@ def format_sources(passages: list[Passage]) -> str:
 
 def answer_messages(question: str, passages: list[Passage], as_of: str) -> list[BaseMessage]:
     """The system and user messages for one question."""
+    from langchain_core.messages import HumanMessage, SystemMessage  # only when a model is used
+
     return [
         SystemMessage(prompts.SYSTEM.format(as_of=as_of or "unknown", not_found=prompts.NOT_FOUND)),
         HumanMessage(
@@ -212,6 +215,8 @@ def condense_question(
     policy: LLMPolicy | None = None,
 ) -> str:
     """Rewrite a follow-up into a standalone question using recent (question, answer) turns."""
+    from langchain_core.messages import HumanMessage
+
     convo = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-4:])
     messages: list[BaseMessage] = [
         HumanMessage(prompts.CONDENSE.format(history=_escape(convo), question=_escape(question)))

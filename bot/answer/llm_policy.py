@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models.chat_models import BaseChatModel
 from tenacity import (
     RetryCallState,
     retry_if_exception,
@@ -24,6 +23,9 @@ from tenacity import (
 
 from bot.settings import DEFAULTS, Settings
 from ingest.index.errors import CitebotError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 log = logging.getLogger("bot.answer.llm")
 

@@ -120,6 +120,12 @@ class LocalEmbedder(Embeddings):
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="embed")
             return list(self._sessions)
 
+    def preload(self) -> None:
+        """Start loading the model in a background thread (a cold command then opens the store,
+        importing Chroma, while onnxruntime loads the model on the other core)."""
+        if not self._sessions:
+            threading.Thread(target=self._load, name="embedder-load", daemon=True).start()
+
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Number of model tokens per text (after truncation)."""
         self._load()
@@ -247,6 +253,9 @@ class OpenAIEmbedder(Embeddings):
         self._inner = inner
         self.model_id = f"openai:{model}"
         self.dimension = dimension
+
+    def preload(self) -> None:
+        """Nothing to load: the model is behind an endpoint."""
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Embed `texts` in batches of 256, reporting progress."""
