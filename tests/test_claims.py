@@ -117,6 +117,16 @@ FAITHFUL = {
         "Have Nissan and Honda started formal talks?",
         "Not yet: sources said formal talks between Nissan and Honda haven't started [1].",
     ),
+    "paraphrased subordinate clause": (
+        PARTNER,
+        "Honda is weighing several options, including a partnership with Nissan, but many "
+        "issues must be resolved before any new collaboration [1].",
+    ),
+    "the two for both": (
+        PARTNER,
+        "The idea of cooperation came up in discussions between the two companies' chief "
+        "executives [1].",
+    ),
     "paragraphs": (
         MICRA,
         "The electric Micra will be manufactured in northern France [1].\n\n"
@@ -359,6 +369,7 @@ CITIES, LEE, STRIKE = ARTICLE.split("\n\n")
         (STRIKE, "The strike began after more than 18 months of negotiating.", True, ""),
         (LEE, "Barbara Lee, a New York Democrat, introduced the bill.", False, "New York"),
         (LEE, "Lee, a California Democrat, introduced the bill in 2020.", True, ""),
+        (LEE, "It's Lee, a California Democrat, who introduced the bill in 2020.", True, ""),
     ],
 )
 def test_checker_reads_dates_durations_and_whole_names(

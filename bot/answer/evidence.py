@@ -74,7 +74,12 @@ class Evidence:
     @cached_property
     def values(self) -> frozenset[tuple[float, bool]]:
         found = numbers_in(self.stated) + durations_in(self.stated)
-        return frozenset((n.value, n.ordinal) for n in found) | {(n.raw, n.ordinal) for n in found}
+        both = {(2.0, False)} if re.search(r"\bboth\b", self.text, re.IGNORECASE) else set()
+        return (
+            frozenset((n.value, n.ordinal) for n in found)
+            | {(n.raw, n.ordinal) for n in found}
+            | both  # "the two companies" restates "both companies"
+        )
 
     @cached_property
     def months(self) -> set[str]:

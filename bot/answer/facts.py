@@ -248,7 +248,8 @@ def _opens_sentence(text: str, start: int) -> bool:
 
 
 def _is_name_word(word: str, initial: bool) -> bool:
-    if not word[:1].isupper() or word.lower() in _FUNCTION_WORDS:
+    base = re.sub(r"['’](?:ll|re|ve|d|m|s)$", "", word, flags=re.IGNORECASE)  # "It'll", "We're"
+    if not word[:1].isupper() or word.lower() in _FUNCTION_WORDS or base.lower() in _FUNCTION_WORDS:
         return False
     low = word.lower()
     if low in MONTH_NAMES or low in WEEKDAYS or low in _COMMON_CAPITALISED:

@@ -32,7 +32,7 @@ from bot.answer.facts import (
     numbers_in,
     word_set,
 )
-from bot.answer.polarity import clauses, polarity_differs
+from bot.answer.polarity import polarity_differs
 from bot.answer.sanitize import LINK_REMOVED
 from bot.answer.sentences import split_sentences
 from bot.answer.text import words
@@ -182,11 +182,16 @@ def uncovered_part(claim: str, known: set[str]) -> str:
     an added fact ("a physicist by training", "built mainly by Boeing"), or "" if none. Links
     and what the sanitiser put in their place are not facts."""
     claim = re.sub(r"<?https?://\S+", " ", claim.replace(LINK_REMOVED, " "))
-    for clause in clauses(claim):
-        terms = key_stems(" ".join(clause))
+    for part in _PARTS.split(claim):
+        terms = key_stems(part)
         if len(terms) >= 2 and len(terms & known) / len(terms) < PART_COVERAGE:
-            return " ".join(clause)
+            return part.strip(" .")
     return ""
+
+
+# A claim's parts: what punctuation or a coordinating conjunction sets apart (a subordinate
+# clause stays with its sentence: "issues must be resolved before any new collaboration").
+_PARTS = re.compile(r"\s*[,;:()—–]\s*|\s+(?:and|but|while|whereas)\s+", re.IGNORECASE)
 
 
 WINDOW_WORDS = 6  # the shortest stretch of a sentence compared on its own
