@@ -30,6 +30,7 @@ from bot.discord_app.slash import SlashQuestions
 from bot.discord_app.stale import StaleWatcher
 from bot.discord_app.sync_task import SyncPlan, start_sync_task
 from bot.feedback import FeedbackStore, feedback_path
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def invite_url(application_id: int) -> str:
     )
 
 
-def intents_for(settings: Any) -> discord.Intents:
+def intents_for(settings: Settings) -> discord.Intents:
     """Only what is used: guilds always; messages for mentions/follow-ups; content for follow-ups.
 
     Discord delivers the content of messages that mention the bot without the privileged
