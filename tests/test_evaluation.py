@@ -276,3 +276,46 @@ def test_eval_without_answers_just_answers(
     assert "document recall" not in run.output  # no empty scorecard of dashes
     assert "Answered 1 question" in run.output and "nothing to score" in run.output
     assert len((tmp_path / "r.jsonl").read_text().splitlines()) == 1
+
+
+SEED_QUESTIONS = [
+    ("By which year does Honda target 100 percent electric sales?", ["2040"]),
+    ("Where will the electric Micra be manufactured?", ["northern France"]),
+    ("Which company does Nissan already work with on EVs in Europe?", ["Renault"]),
+    ("Who first disclosed the reports of the partnership?", ["TV Tokyo"]),
+    ("How many people familiar with the matter did Reuters cite?", ["three"]),
+    ("Which existing collaboration of Honda could be affected?", ["General Motors"]),
+    ("What kind of cars might Nissan and Honda produce together?", ["kei car"]),
+    ("How much will the partnership cost?", []),
+]
+
+
+def test_fit_writes_a_model_the_answerer_loads(
+    seeded_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`citebot fit` reports each fold and writes a model file that loads as the shipped one."""
+    from bot.answer.answerability import Model
+    from bot.cli.fit_cmd import register as register_fit
+
+    register_fit(app)
+    questions = tmp_path / "seed-questions.jsonl"
+    rows = [
+        {
+            "id": f"s{i}",
+            "question": q,
+            "answers": a,
+            "evidence": ["seed-nissan-honda-ev"] if a else [],
+        }
+        for i, (q, a) in enumerate(SEED_QUESTIONS)
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.setenv("CITEBOT_STORE", str(seeded_settings.store))
+    monkeypatch.setenv("CITEBOT_COLLECTION", seeded_settings.collection)
+    model_path = tmp_path / "model" / "answerability.json"
+
+    run = CliRunner().invoke(app, ["fit", str(questions), "--out", str(model_path)])
+
+    assert run.exit_code == 0, run.output
+    assert "held-out average" in run.output and "fold 5" in run.output
+    model = Model.from_json(json.loads(model_path.read_text(encoding="utf-8")))
+    assert model.meta["sources"] == ["seed-questions.jsonl"]

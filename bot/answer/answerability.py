@@ -209,7 +209,7 @@ def features_row(
         question.coverage(passage),
         question.missing(passage),
         offered,
-        float(question.kind != "thing" and offered == 0.0),
+        float(question.kind != "thing" and offered < 1.0),
         similarity,
         1.0 / (1 + rank),
         float(lede),
@@ -231,7 +231,10 @@ def logistic_fit(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 
         p = 1.0 / (1.0 + np.exp(-(design @ w)))
         gradient = design.T @ (p - y) + penalty @ w
         hessian = (design * (p * (1 - p))[:, None]).T @ design + penalty
-        step = np.linalg.solve(hessian, gradient)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:  # saturated (a fold where every label is the same)
+            step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         w -= step
         if float(np.abs(step).max()) < 1e-8:
             break

@@ -24,6 +24,7 @@ def fit_command(
     collection: CollectionOpt = None,
 ) -> None:
     """Fit answerability weights and thresholds; print the held-out (fold-averaged) numbers."""
+    from bot.answer.answerability import DECISION
     from bot.app import build_citebot
     from bot.cli.eval_cmd import asked
     from bot.cli.output import out as console
@@ -43,7 +44,7 @@ def fit_command(
     for number, fold in enumerate(per_fold, start=1):
         console.print(f"fold {number}: {_row(fold)}")
     console.print(f"[bold]held-out average[/bold]: {_row(averaged)}")
-    console.print(f"weights: {dict(zip(model.meta['features'], model.weights, strict=True))}")
+    console.print(f"decision weights: {dict(zip(DECISION, model.weights, strict=True))}")
     console.print(f"threshold {model.threshold:.3f}, topic threshold {model.topic_threshold:.3f}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
