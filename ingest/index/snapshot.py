@@ -3,7 +3,8 @@
 Everything a question needs besides the vector search is in the snapshot: the committed document
 records (so the count of documents), every committed chunk's text and start, and the BM25 index
 with its chunk ids. Ingest builds it after every change (from the chunks it just wrote and the
-previous snapshot's texts; Chroma is read only for what neither holds) and saves it atomically
+previous snapshot's texts and BM25 tokens, so only the new chunks are tokenised; Chroma is read
+only for texts neither holds) and saves it atomically
 beside the store (a new folder, then a rename). While an ingest runs, every commit moves the
 generation, so readers rebuild theirs (reusing the saved texts) and see each committed batch.
 
@@ -28,7 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.index.corpus import ChunkCorpus, ChunkText, committed_corpus
-from ingest.index.lexical import LexicalIndex, build_lexical_index, load_bm25, save_bm25
+from ingest.index.lexical import (
+    LexicalIndex,
+    build_lexical_index,
+    load_bm25,
+    save_bm25,
+    tokenizer,
+)
 from ingest.index.models import DocRecord, parse_chunk_id, titled
 from ingest.index.settings import IngestSettings
 from ingest.index.store import Store
@@ -94,11 +101,13 @@ def build_snapshot(
     corpus = committed_corpus(
         store, records, fresh=fresh, previous=previous.corpus if previous is not None else None
     )
-    texts = [
-        titled(records[parse_chunk_id(cid)[0]].title, text)
-        for cid, text in zip(corpus.ids, corpus.texts(), strict=True)
-    ]
-    lexical = build_lexical_index(texts, corpus.ids)
+
+    def text(position: int) -> str:
+        return titled(records[parse_chunk_id(corpus.ids[position])[0]].title, corpus.text(position))
+
+    lexical = build_lexical_index(
+        corpus.ids, text, previous=previous.lexical if previous is not None else None
+    )
     return IndexSnapshot(generation, collection_id(store), records, corpus, lexical)
 
 
@@ -118,6 +127,7 @@ def save_snapshot(snapshot: IndexSnapshot, directory: Path) -> None:
             "generation": snapshot.generation,
             "collection_id": snapshot.collection_id,
             "chunk_ids": snapshot.chunk_ids,
+            "tokenizer": tokenizer(),
         }
         (tmp / META).write_text(json.dumps(meta))
         old = directory.with_name(directory.name + ".old")
@@ -163,7 +173,7 @@ def read_saved(directory: Path) -> IndexSnapshot | None:
             str(meta.get("collection_id", "")),
             records,
             ChunkCorpus.load(directory, ids),
-            load_bm25(directory, ids),
+            load_bm25(directory, ids, saved_by=str(meta.get("tokenizer", ""))),
         )
     except (OSError, ValueError, KeyError) as exc:
         log.warning("ignoring unreadable index snapshot at %s: %s", directory, exc)
