@@ -27,14 +27,21 @@ _AD_LINE = re.compile(
     re.I,
 )
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[^\S\n]+")
+# Every whitespace character but the newline (what `[^\S\n]` matches, spelled out: faster).
+SPACE_CHARS = (
+    "\t\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Runs of them that are not already one plain space (most are).
+_SPACES = re.compile(f"[{SPACE_CHARS}]{{2,}}|[{SPACE_CHARS.replace(' ', '')}]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/|#|mailto:)[^)\n]*\)")
 _MD_HEADING = re.compile(r"^#{1,6}[ \t]+", re.M)
 # Wikipedia-style footnote markers glued to the text ("tall.[2]", "1958[3][4]"): never prose,
 # and they would read as citation markers in answers. "See [5]." (after a space) is kept.
-_FOOTNOTE = re.compile(r"(?<=[^\s\[])(?:\[(?:\d{1,3}|citation needed)\])+")
+_FOOTNOTE = re.compile(
+    r"\[(?<=[^\s\[]\[)(?:\d{1,3}|citation needed)\](?:\[(?:\d{1,3}|citation needed)\])*"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode category Cc minus \t \n
 
 
@@ -56,7 +63,7 @@ def clean_text(text: str, *, markdown: bool = False) -> str:
     text = _FOOTNOTE.sub("", text)
     # Control characters other than newline and tab are never text.
     text = _CONTROL.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
     lines = [line for line in lines if not _AD_LINE.match(line)]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

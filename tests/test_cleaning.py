@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from ingest.cleaning import clean_text
+from ingest.cleaning import SPACE_CHARS, clean_text
 
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_1892bcad98d92338.txt"
 
@@ -63,3 +64,17 @@ def test_markdown_links_and_headings_become_text() -> None:
 def test_footnote_markers_glued_to_text_are_removed() -> None:
     raw = "It is 333 metres tall.[2] It opened in 1958[3][4], and is red.[citation needed] See [5]."
     assert clean_text(raw) == "It is 333 metres tall. It opened in 1958, and is red. See [5]."
+
+
+def test_every_kind_of_space_but_the_newline_collapses_to_one_space() -> None:
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) != "\n"]
+    assert re.fullmatch(f"[{SPACE_CHARS}]+", "".join(spaces))
+    assert not any(
+        re.fullmatch(f"[{SPACE_CHARS}]", chr(c)) for c in range(0x3001) if not chr(c).isspace()
+    )
+    raw = "a\u00a0\u00a0b \t c\u2003d  e\x0bf \n  g\u3000 "
+    assert clean_text(raw) == "a b c d ef\ng"  # \x0b is a control character: dropped
+
+
+def test_a_footnote_marker_after_a_space_or_bracket_is_kept() -> None:
+    assert clean_text("See [5][6] and x[[7]] but y.[8][9]") == "See [5] and x[[7]] but y."
