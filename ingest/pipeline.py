@@ -24,6 +24,7 @@ from ingest.index.settings import IngestSettings
 from ingest.index.store import DocRecord, Store, ingest_lock, open_store
 from ingest.loaders import load_paths
 from ingest.prune import prune_and_count as _prune
+from ingest.reuse import embed_new, stored_vectors
 from ingest.sources.crawl import WebOptions, is_url
 from ingest.sources.guard import Resolver
 from ingest.sources.load import load_urls, merge
@@ -239,7 +240,13 @@ def _embed_and_write(
         for batch in itertools.chain(now, later()):
             texts = [embedding_text(doc, chunk) for doc, _, chunks in batch for chunk in chunks]
             t1 = time.perf_counter()
-            vectors = embedder.embed(texts, progress.advance if progress is not None else None)
+            known = stored_vectors(
+                store, [records[d.doc_id] for d, _, _ in batch if d.doc_id in records]
+            )
+            vectors, kept = embed_new(
+                embedder, texts, known, progress.advance if progress is not None else None
+            )
+            summary.chunks_reused += kept
             embed_seconds += time.perf_counter() - t1
             items = []
             offset = 0

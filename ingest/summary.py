@@ -46,6 +46,7 @@ class IngestSummary:
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     chunks_written: int = 0
+    chunks_reused: int = 0  # of those, unchanged chunks of an updated document: vectors kept
     orphans_removed: int = 0
     documents_total: int = 0
     chunks_total: int = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answer.retrieval import HybridRetriever, Query
@@ -30,6 +31,7 @@ from ingest.index.snapshot import (
 from ingest.index.store import open_store
 from ingest.pipeline import IngestSummary, ingest
 from tests.conftest import write_article
+from tests.test_ingest import CountingEmbedder
 
 ARTICLES = {
     "zoo": "The zoo's new zebra foal, named Quillon, took her first steps on Monday morning. ",
@@ -73,10 +75,10 @@ def _same_scores(snapshot: IndexSnapshot) -> None:
     assert snapshot.lexical.idf() == fresh.idf()
 
 
-def _answers(settings: Settings, embedder: LocalEmbedder, question: str) -> list[str]:
+def _answers(settings: Settings, embedder: LocalEmbedder, question: str) -> list[tuple[str, str]]:
     store = open_store(settings)
     retriever = HybridRetriever(store, embedder, snapshots=Snapshots(store, settings))
-    return [hit.doc_id for hit in retriever.retrieve(Query(question), 3)]
+    return [(hit.doc_id, hit.text) for hit in retriever.retrieve(Query(question), 3)]
 
 
 def _edit_zoo(folder: Path) -> None:
@@ -111,8 +113,9 @@ def test_changing_one_article_tokenises_only_its_chunks_and_finds_old_and_new_te
     saved = _saved(settings)
     assert len(tokenised) == len(saved.records["zoo"].chunk_ids)
     _same_scores(saved)
-    assert _answers(settings, embedder, "What was the zebra foal renamed?")[0] == "zoo"
-    assert _answers(settings, embedder, "Where is the new ferry terminal?")[0] == "harbour"
+    renamed = _answers(settings, embedder, "What was the zebra foal renamed?")[0]
+    assert renamed[0] == "zoo" and "Marzipan" in renamed[1]
+    assert _answers(settings, embedder, "Where is the new ferry terminal?")[0][0] == "harbour"
 
 
 def _forget_tokens(settings: Settings, *, tokenizer: str | None = None) -> None:
@@ -141,7 +144,7 @@ def test_an_index_without_usable_tokens_still_answers_and_the_next_ingest_keeps_
     _forget_tokens(settings, tokenizer=tokenizer)
 
     assert _saved(settings).lexical.tokens is None
-    assert _answers(settings, embedder, "Which kettles may overheat?")[0] == "kettle"
+    assert _answers(settings, embedder, "Which kettles may overheat?")[0][0] == "kettle"
 
     _edit_zoo(folder)
     tokenised = _tokenised(monkeypatch)
@@ -151,7 +154,7 @@ def test_an_index_without_usable_tokens_still_answers_and_the_next_ingest_keeps_
     assert len(tokenised) == len(saved.chunk_ids)  # every chunk, once
     assert saved.lexical.tokens is not None
     _same_scores(saved)
-    assert _answers(settings, embedder, "What was the zebra foal renamed?")[0] == "zoo"
+    assert _answers(settings, embedder, "What was the zebra foal renamed?")[0][0] == "zoo"
 
 
 def test_unreadable_saved_tokens_make_the_snapshot_rebuild(
@@ -161,5 +164,40 @@ def test_unreadable_saved_tokens_make_the_snapshot_rebuild(
     (snapshot_dir(settings) / TOKEN_OFFSETS).write_bytes(b"not numpy")
 
     assert read_saved(snapshot_dir(settings)) is None  # ignored: a reader rebuilds it
-    assert _answers(settings, embedder, "What is the zebra foal called?")[0] == "zoo"
+    assert _answers(settings, embedder, "What is the zebra foal called?")[0][0] == "zoo"
     _same_scores(_saved(settings))
+
+
+PARAGRAPHS = [
+    f"Paragraph {n} of the council report: the {topic} budget was set for the coming year."
+    for n, topic in enumerate(["road", "library", "harbour", "school", "park", "bridge"] * 6)
+]
+
+
+def test_an_added_paragraph_embeds_only_the_chunks_it_changed(
+    tmp_path: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    folder = tmp_path / "articles"
+    write_article(folder, "council.md", "\n\n".join(PARAGRAPHS), id="council", title="Council")
+    _ingest(folder, settings, embedder)
+    before = len(_saved(settings).records["council"].chunk_ids)
+    added = "Late addition: the aquarium on Pellow Street will reopen in March."
+    write_article(
+        folder, "council.md", "\n\n".join([*PARAGRAPHS, added]), id="council", title="Council"
+    )
+    counting = CountingEmbedder(embedder)
+
+    summary = ingest(
+        [folder], settings=settings, embedder=counting, after_write=snapshot_hook(settings)
+    )
+
+    assert summary.updated == ["council"] and before > 3
+    assert 0 < counting.calls < summary.chunks_written
+    assert summary.chunks_reused == summary.chunks_written - counting.calls
+    store = open_store(settings)
+    ids = store.records()["council"].chunk_ids
+    got = store.chunks.get(ids=ids, include=["documents", "embeddings"])
+    again = embedder.embed([titled("Council", text) for text in got["documents"]])
+    assert np.allclose(np.asarray(got["embeddings"]), again, atol=1e-6)
+    hits = _answers(settings, embedder, "When will the aquarium on Pellow Street reopen?")
+    assert hits[0][0] == "council" and "Pellow Street" in hits[0][1]

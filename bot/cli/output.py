@@ -83,9 +83,11 @@ def print_ingest_summary(summary: IngestSummary, settings: IngestSettings) -> No
             for doc_id in ids:
                 out.print(f"  would {label} {escape(doc_id)}")
     else:
+        reused = summary.chunks_reused
+        kept = f" ({reused} unchanged chunks kept their vectors)" if reused else ""
         out.print(
-            f"{verb} {counts} documents; {summary.chunks_written} chunks embedded "
-            f"in {summary.seconds:.1f}s. Index: {summary.documents_total} documents, "
+            f"{verb} {counts} documents; {summary.chunks_written - reused} chunks embedded "
+            f"in {summary.seconds:.1f}s{kept}. Index: {summary.documents_total} documents, "
             f"{summary.chunks_total} chunks in {escape(settings.where)} ({settings.collection})."
         )
         if summary.orphans_removed:
