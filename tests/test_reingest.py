@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import bm25s
 import numpy as np
 import pytest
 
@@ -18,7 +19,7 @@ from bot.answer.retrieval import HybridRetriever, Query
 from bot.settings import Settings
 from ingest.index import lexical
 from ingest.index.embeddings import LocalEmbedder
-from ingest.index.lexical import TOKEN_OFFSETS, TOKENS, build_lexical_index
+from ingest.index.lexical import TOKEN_OFFSETS, TOKENS
 from ingest.index.models import parse_chunk_id, titled
 from ingest.index.snapshot import (
     META,
@@ -61,11 +62,14 @@ def _saved(settings: Settings) -> IndexSnapshot:
 
 
 def _from_every_text(snapshot: IndexSnapshot) -> lexical.LexicalIndex:
-    def text(position: int) -> str:
-        doc_id = parse_chunk_id(snapshot.chunk_ids[position])[0]
-        return titled(snapshot.records[doc_id].title, snapshot.corpus.text(position))
-
-    return build_lexical_index(snapshot.chunk_ids, text)
+    """The reference: bm25s's own index over every chunk's titled text."""
+    texts = [
+        titled(snapshot.records[parse_chunk_id(cid)[0]].title, text)
+        for cid, text in zip(snapshot.chunk_ids, snapshot.corpus.texts(), strict=True)
+    ]
+    retriever = bm25s.BM25()
+    retriever.index(lexical.terms(texts), show_progress=False)
+    return lexical.LexicalIndex(retriever, snapshot.chunk_ids)
 
 
 def _same_scores(snapshot: IndexSnapshot) -> None:

@@ -175,9 +175,44 @@ def build_lexical_index(
     names[list(vocabulary.values())] = list(vocabulary)
     vocab = {str(term): column for column, term in enumerate(names[used])}
     ids = inverse.astype(np.int32).reshape(-1)
-    corpus = [part.tolist() for part in np.split(ids, offsets[1:-1])]
-    retriever.index((corpus, vocab), show_progress=False)
+    _index(retriever, ids, offsets, vocab)
     return LexicalIndex(retriever, chunk_ids, ChunkTokens(ids, offsets))
+
+
+def _index(retriever: Any, ids: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]) -> None:
+    """`retriever.index((token ids, vocab))` in whole-array steps (bm25s loops over chunks).
+
+    The same arithmetic as bm25s's Lucene BM25 on the same values, with its own score functions
+    and matrix builder, so the scores are identical (tests compare with bm25s's own `index`).
+    """
+    from bm25s import scoring
+
+    if retriever.method != "lucene" or not vocab:
+        corpus = [part.tolist() for part in np.split(ids, offsets[1:-1])]
+        retriever.index((corpus, vocab), show_progress=False)
+        return
+    docs, terms_in_use = len(offsets) - 1, len(vocab)
+    lengths = np.diff(offsets)
+    # One entry per (chunk, term) with the term's count in the chunk, chunk by chunk.
+    pairs, counts = np.unique(
+        np.repeat(np.arange(docs, dtype=np.int64), lengths) * terms_in_use + ids,
+        return_counts=True,
+    )
+    rows, cols = (pairs // terms_in_use).astype(np.int32), (pairs % terms_in_use).astype(np.int32)
+    frequencies = np.bincount(cols, minlength=terms_in_use)
+    idf = scoring._build_idf_array(
+        dict(enumerate(frequencies.tolist())), docs, scoring._select_idf_scorer("lucene"), "float32"
+    )
+    tfc = scoring._score_tfc_lucene(
+        counts.astype(np.float32), lengths[rows], lengths.mean(), retriever.k1, retriever.b
+    )
+    data, indices, indptr = retriever._np_csc(
+        data=(idf[cols] * tfc).astype(np.float32), rows=rows, cols=cols, shape=(docs, terms_in_use)
+    )
+    retriever.scores = {"data": data, "indices": indices, "indptr": indptr, "num_docs": docs}
+    retriever.nonoccurrence_array = None
+    retriever.vocab_dict = {**vocab, "": terms_in_use} if "" not in vocab else vocab
+    retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
 
 
 def _no_tokens() -> ChunkTokens:
