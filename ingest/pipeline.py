@@ -83,10 +83,12 @@ def ingest(
 
     # Nothing to add and nothing to prune: read what is there, create nothing.
     read_only = dry_run or (not loaded.documents and not prune and not urls)
+    t0 = time.perf_counter()
     if read_only and store is None:
         store = _open_if_exists(settings)
     elif store is None:
         store = open_store(settings, model_id=embedder.model_id)
+    summary.timings["open"] = time.perf_counter() - t0  # mostly importing chromadb, once
 
     if read_only:
         records = store.records() if store is not None else {}
