@@ -205,3 +205,17 @@ def test_an_added_paragraph_embeds_only_the_chunks_it_changed(
     assert np.allclose(np.asarray(got["embeddings"]), again, atol=1e-6)
     hits = _answers(settings, embedder, "When will the aquarium on Pellow Street reopen?")
     assert hits[0][0] == "council" and "Pellow Street" in hits[0][1]
+
+
+def test_chunks_without_terms_and_repeated_terms_score_as_bm25s_scores_them() -> None:
+    texts = ["", "the of a", "zebra zebra zebra foal", "foal", "Zebras and a ferry", "ferry " * 9]
+    ids = [f"doc{i}::hash::00000" for i in range(len(texts))]
+    retriever = bm25s.BM25()
+    retriever.index(lexical.terms(texts), show_progress=False)
+    reference = lexical.LexicalIndex(retriever, ids)
+    first = lexical.build_lexical_index(ids[:4], texts.__getitem__)
+    built = lexical.build_lexical_index(ids, texts.__getitem__, previous=first)
+
+    for query in ["zebra", "foal ferry", "zebras of the ferry", "unknown"]:
+        assert built.search(query, 6) == reference.search(query, 6)
+    assert built.idf() == reference.idf()

@@ -187,7 +187,8 @@ def _index(retriever: Any, ids: np.ndarray, offsets: np.ndarray, vocab: dict[str
     """
     from bm25s import scoring
 
-    if retriever.method != "lucene" or not vocab:
+    settings = (retriever.method, retriever.idf_method, retriever.dtype, retriever.csc_backend)
+    if settings != ("lucene", "lucene", "float32", "numpy") or not vocab:  # not bm25s's defaults
         corpus = [part.tolist() for part in np.split(ids, offsets[1:-1])]
         retriever.index((corpus, vocab), show_progress=False)
         return
