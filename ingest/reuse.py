@@ -2,9 +2,9 @@
 
 A changed article usually changes in one place: an added paragraph, a corrected sentence. Its
 other chunks come out of the splitter with the same text, under the same title, as in the version
-the index holds, so their stored vectors are the ones embedding them again would give (the
-embedder maps a text to the same vector whatever batch it is in, and the store refuses another
-model). Only the chunks whose embedded text is new are embedded.
+the index holds, so their stored vectors are what embedding them again would give, to float32
+rounding (the embedder maps a text to the same vector whatever batch it is in, and the store
+refuses another model). Only the chunks whose embedded text is new are embedded.
 """
 
 from __future__ import annotations
