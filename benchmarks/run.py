@@ -18,7 +18,7 @@ from benchmarks.common import Context, Result, Skip, machine
 
 BENCHMARKS = (
     "embedding", "ingest", "reingest", "retrieval", "question", "concurrency", "memory", "language",
-    "web", "claims", "sentences",
+    "web", "claims", "sentences", "entity_typing",
 )  # fmt: skip
 
 

@@ -124,11 +124,23 @@ def answer_kind(question: str) -> str:
     return "thing"
 
 
-def _new(found: list[str], question_lower: str) -> bool:
-    return any(f.lower().strip(" .,") not in question_lower for f in found)
+Span = tuple[int, int, float]  # start, end in the sentence, and how fully it answers (0..1]
 
 
-def _names(sentence: str, question_stems: set[str]) -> list[str]:
+def _new(spans: list[Span], sentence: str, question_lower: str, score: float) -> list[Span]:
+    """The spans whose text the question does not already contain, scored `score`."""
+    return [
+        (a, b, score)
+        for a, b, _ in spans
+        if sentence[a:b].lower().strip(" .,") not in question_lower
+    ]
+
+
+def _found(pattern: re.Pattern[str], sentence: str, group: int = 0) -> list[Span]:
+    return [(m.start(group), m.end(group), 1.0) for m in pattern.finditer(sentence)]
+
+
+def _names(sentence: str, question_stems: set[str]) -> list[Span]:
     out = []
     for match in _NAME.finditer(sentence):
         words = [w for w in match.group(0).split() if w.strip(".’'") not in _NOT_NAMES]
@@ -138,33 +150,40 @@ def _names(sentence: str, question_stems: set[str]) -> list[str]:
             and not stems <= question_stems
             and not all(w.lower() in QUESTION_WORDS for w in words)
         ):
-            out.append(" ".join(words))
+            out.append((match.start(), match.end(), 1.0))
     return out
+
+
+def typed_spans(kind: str, sentence: str, question: str) -> list[Span]:
+    """Where `sentence` holds an answer of `kind` that `question` lacks ([] for "thing")."""
+    lowered = question.lower()
+    if kind in ("money", "percent"):
+        exact = MONEY if kind == "money" else PERCENT
+        return _new(_found(exact, sentence), sentence, lowered, 1.0) + _new(
+            _found(NUMBER, sentence), sentence, lowered, 0.3
+        )
+    if kind == "number":  # a count, an age, a magnitude: a year is not one
+        counts = [s for s in _found(NUMBER, sentence) if not _YEAR.fullmatch(sentence[s[0] : s[1]])]
+        return _new(counts, sentence, lowered, 1.0)
+    if kind == "date":
+        return _new(_found(DATE, sentence), sentence, lowered, 1.0)
+    question_stems = key_stems(question)
+    if kind == "place":
+        places = [
+            s
+            for s in _found(_PLACE, sentence, 1)
+            if set(terms(sentence[s[0] : s[1]])) - question_stems
+        ]
+        names = [(a, b, 0.5) for a, b, _ in _names(sentence, question_stems)]
+        return places + names
+    if kind == "name":
+        return _names(sentence, question_stems)
+    return []
 
 
 def offers(kind: str, sentence: str, question: str) -> float:
     """0..1: how much `sentence` offers an answer of `kind` that `question` does not contain."""
-    lowered = question.lower()
-    question_stems = key_stems(question)
-    if kind == "money":
-        if _new(MONEY.findall(sentence), lowered):
-            return 1.0
-        return 0.3 if _new(NUMBER.findall(sentence), lowered) else 0.0
-    if kind == "percent":
-        if _new(PERCENT.findall(sentence), lowered):
-            return 1.0
-        return 0.3 if _new(NUMBER.findall(sentence), lowered) else 0.0
-    if kind == "number":  # a count, an age, a magnitude: a year is not one
-        counts = [n for n in NUMBER.findall(sentence) if not _YEAR.fullmatch(n)]
-        return 1.0 if _new(counts, lowered) else 0.0
-    if kind == "date":
-        return 1.0 if _new(DATE.findall(sentence), lowered) else 0.0
-    if kind == "place":
-        places = [m.group(1) for m in _PLACE.finditer(sentence)]
-        if any(set(terms(p)) - question_stems for p in places):
-            return 1.0
-        return 0.5 if _names(sentence, question_stems) else 0.0
-    if kind == "name":
-        return 1.0 if _names(sentence, question_stems) else 0.0
-    new = set(terms(sentence)) - question_stems
+    if kind != "thing":
+        return max((score for _, _, score in typed_spans(kind, sentence, question)), default=0.0)
+    new = set(terms(sentence)) - key_stems(question)
     return min(len(new), 4) / 4
