@@ -249,6 +249,11 @@ def run(ctx: Context) -> Result:
         f"{installed['spacy']}, pipes {worker['pipe_names']}, from {python}",
         f"{sum(1 for c in cases if c.gold)} typed questions with a located gold answer "
         f"({dict(counts)}); {positives} positive / {negatives} other candidate sentences",
+        "separation (recall - false-positive rate): "
+        + ", ".join(
+            f"{g} offer rules {_j(scores['rules'], g):.2f} / spaCy {_j(scores['spaCy'], g):.2f}"
+            for g in ("full", "any")
+        ),
         "typing by kind (accuracy, n): "
         + "; ".join(
             f"{k} rules {r[0]:.2f} / spaCy {scores['spaCy']['by_kind'][k][0]:.2f} (n={r[1]})"
@@ -258,6 +263,10 @@ def run(ctx: Context) -> Result:
         f"({len(os.sched_getaffinity(0))} cores)",
     ]
     return result
+
+
+def _j(values: dict[str, Any], grade: str) -> float:
+    return float(values[f"recall_{grade}"] - values[f"fpr_{grade}"])
 
 
 def _report(
