@@ -71,9 +71,7 @@ class Case:
 
 def spacy_python() -> tuple[Path, dict[str, Any]]:
     """An interpreter with spaCy and an English small pipeline, and what it has installed."""
-    for python in dict.fromkeys(PYTHONS):
-        if not python.is_file():
-            continue
+    for python in (p for p in dict.fromkeys(PYTHONS) if p.is_file()):
         done = subprocess.run(
             [str(python), str(WORKER), "probe"], capture_output=True, text=True, check=False
         )
@@ -103,7 +101,7 @@ def build(sentences: list[str]) -> tuple[list[Case], Counter[str]]:
     docs = {d.doc_id: d.text for d in load_paths([ROOT / "seeds"], max_bytes=10**8).documents}
     index: dict[str, tuple[int, ...]] = {}
     cases: list[Case] = []
-    skipped: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
     for path in SETS:
         for line in path.read_text().splitlines():
             row = json.loads(line) if line.strip() else {}
@@ -111,7 +109,7 @@ def build(sentences: list[str]) -> tuple[list[Case], Counter[str]]:
                 continue
             kind = answer_kind(row["question"])
             if kind == "thing":
-                skipped["thing"] += 1
+                counts["kind thing (untyped)"] += 1
                 continue
             candidates: list[int] = []
             for doc_id in row["evidence"]:
@@ -127,8 +125,8 @@ def build(sentences: list[str]) -> tuple[list[Case], Counter[str]]:
             positive = tuple(contains_answer(sentences[i], answers) for i in candidates)
             gold = _gold(row["question"], candidates, positive, sentences, answers)
             cases.append(Case(row["question"], kind, tuple(candidates), positive, gold))
-            skipped["no answer in the article" if not any(positive) else "typed"] += 1
-    return cases, skipped
+            counts["typed" if any(positive) else "typed, no answer in the article"] += 1
+    return cases, counts
 
 
 def _gold(
@@ -259,6 +257,7 @@ def run(ctx: Context) -> Result:
             f"{k} rules {r[0]:.2f} / spaCy {scores['spaCy']['by_kind'][k][0]:.2f} (n={r[1]})"
             for k, r in scores["rules"]["by_kind"].items()
         ),
+        "budget: a warm answer p95 <= 100 ms for everything, a cold `citebot ask` <= 3 s",
         f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after "
         f"({len(os.sched_getaffinity(0))} cores)",
     ]
@@ -294,6 +293,6 @@ def _report(
     result.add("spaCy nlp(sentence) p50", single["p50"], "ms")
     result.add("spaCy nlp(sentence) p95", single["p95"], "ms")
     result.add("spaCy 6 candidates (nlp.pipe) p50", group["p50"], "ms")
-    result.add("spaCy 6 candidates (nlp.pipe) p95", group["p95"], "ms", at_most=100.0)
+    result.add("spaCy 6 candidates (nlp.pipe) p95", group["p95"], "ms")
     result.add("rules offers(sentence) p50", rules["p50"], "ms")
     result.add("rules offers(sentence) p95", rules["p95"], "ms")
