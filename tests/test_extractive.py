@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.answer_types import answer_kind
+from bot.answer.answer_types import answer_kind, offers, typed_spans
 from bot.answer.citations import check_citations
 from bot.answer.extractive import compose, pick_sentences
 from bot.answer.models import Passage
@@ -39,6 +39,33 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
 )
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "question", "found", "strength"),
+    [
+        ("place", "It will be built in northern France.", "Where is it built?", "France", 1.0),
+        ("money", "The deal is worth $68.7 billion.", "How much is the deal worth?", "$68.7", 1.0),
+        ("money", "They sold 40 of them.", "How much did they pay?", "40", 0.3),
+        ("number", "About 700 people were arrested in 2021.", "How many arrested?", "700", 1.0),
+        ("date", "The rocket launches on Friday.", "When is the launch?", "Friday", 1.0),
+        ("name", "Honda is working with Nissan.", "Who is Honda working with?", "Nissan", 1.0),
+    ],
+)
+def test_typed_spans_say_where_the_answer_of_the_kind_is(
+    kind: str, sentence: str, question: str, found: str, strength: float
+) -> None:
+    spans = typed_spans(kind, sentence, question)
+    # a name's span may keep a trailing full stop (the rules keep the dots of "U.S.")
+    assert (found, strength) in [(sentence[a:b].rstrip("."), s) for a, b, s in spans]
+    assert offers(kind, sentence, question) == max(s for _, _, s in spans)
+
+
+def test_the_question_restated_offers_no_answer() -> None:
+    question = "Is Nissan partnering with Honda in 2024?"
+    assert typed_spans("name", "Nissan and Honda may partner.", question) == []
+    assert typed_spans("date", "Nissan and Honda may partner in 2024.", question) == []
+    assert offers("date", "Nissan and Honda may partner in 2024.", question) == 0.0
 
 
 def test_picks_the_sentence_that_names_the_answer(embedder: LocalEmbedder) -> None:
