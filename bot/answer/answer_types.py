@@ -7,15 +7,15 @@ does not already contain: the question restated is not an answer.
 
 Rules, not a NER model, by measurement (`benchmarks/entity_typing.py`: 268 typed questions of
 dev.jsonl, natural-dev and holdout, 9,653 candidate sentences of their gold articles; 2 cores at
-load 2-3.5). Against spaCy's small English pipeline (en_core_web_sm 3.8.0, NER only) the rules give
+load 2-4). Against spaCy's small English pipeline (en_core_web_sm 3.8.0, NER only) the rules give
 the gold answer the asked kind as often (.83 vs .81: better on names and counts, where OntoNotes
 labels ages and durations DATE; worse on places not after a preposition, .44 vs .73, and dates),
 and their full offer finds the answer's sentence about as often (recall .84 vs .88) with more
 false positives (.44 vs .37); with spaCy's offer in the refitted answerability model no
 fold-averaged number of `citebot fit` on dev + natural-dev improves (README, Performance).
-spaCy costs 2.4-2.6 s to import and load in a fresh process (a cold `citebot ask` is 1.75 s of a
-3 s budget) and 8-11 ms p50 / 15-27 ms p95 per sentence (a question's 6 candidates: 37-54 /
-64-119 ms of a 100 ms answer budget); the rules take 0.05 / 0.13 ms.
+spaCy costs 2.4-3.1 s to import and load in a fresh process (a cold `citebot ask` is 1.75 s of a
+3 s budget) and 8-11 ms p50 / 15-27 ms p95 per sentence (a question's 6 candidates: 30-54 /
+44-119 ms of a 100 ms answer budget); the rules take 0.05 / 0.13 ms.
 """
 
 from __future__ import annotations
