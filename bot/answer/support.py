@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -195,21 +196,18 @@ _PARTS = re.compile(r"\s*[,;:()—–]\s*|\s+(?:and|but|while|whereas)\s+", re.I
 
 
 WINDOW_WORDS = 6  # the shortest stretch of a sentence compared on its own
+MAX_WINDOWS = 6  # stretches compared per claim
 _PAUSE = re.compile(r"\s*[,;:—–]\s*")
 
 
 def windows(sentence: str) -> list[str]:
-    """Stretches of a long sentence between its commas (each with its neighbour too), longest
-    first: "formal discussions ... have yet to commence" of a sentence that says more."""
+    """Stretches of a long sentence between its commas, then each with its neighbour, at most
+    `MAX_WINDOWS`: "formal discussions ... have yet to commence" of a sentence that says more."""
     parts = [p for p in _PAUSE.split(sentence) if p]
     if len(parts) < 2:
         return []
-    spans = [parts[i] for i in range(len(parts))]
-    spans += [f"{parts[i]}, {parts[i + 1]}" for i in range(len(parts) - 1)]
+    spans = parts + [f"{a}, {b}" for a, b in pairwise(parts)]
     return [w for w in spans if len(w.split()) >= WINDOW_WORDS][:MAX_WINDOWS]
-
-
-MAX_WINDOWS = 6
 
 
 def _aligned(terms: set[str], source: Source) -> list[int]:
