@@ -68,7 +68,7 @@ def collect(
         text = ask(answerer, item)
         passages = answerer.retrieve(text, item.as_of)
         question = prepare(text, answerer.retriever.rarity())
-        top = shortlist(question, passages, answerer.embedder)
+        top = shortlist(question, passages, answerer.embedder, answerer.vectors(text, passages))
         labels = [item.answerable and contains_answer(c.text, item.answers) for c in top]
         topical = answerer.topicality(text, passages)
         cases.append(Case(item, question, top, labels, topical))

@@ -20,8 +20,9 @@ from pathlib import Path
 from ingest.chunking import chunk_document, content_hash, embedding_text
 from ingest.index.corpus import ChunkText
 from ingest.index.models import Chunk, Document, LoadResult
+from ingest.index.sentence_vectors import sentence_spans
 from ingest.index.settings import IngestSettings
-from ingest.index.store import DocRecord, Store, ingest_lock, open_store
+from ingest.index.store import DocRecord, Store, WriteItem, ingest_lock, open_store
 from ingest.loaders import load_paths
 from ingest.prune import prune_and_count as _prune
 from ingest.reuse import embed_new, stored_vectors
@@ -240,21 +241,35 @@ def _embed_and_write(
     writer = BatchWriter(store, records, where=settings.where)
     try:
         for batch in itertools.chain(now, later()):
-            texts = [embedding_text(doc, chunk) for doc, _, chunks in batch for chunk in chunks]
+            pieces = [(doc, chunk) for doc, _, chunks in batch for chunk in chunks]
+            texts = [embedding_text(doc, chunk) for doc, chunk in pieces]
+            spans = [
+                sentence_spans(c.text, len(t) - len(c.text))
+                for (_, c), t in zip(pieces, texts, strict=True)
+            ]
             t1 = time.perf_counter()
             known = stored_vectors(
                 store, [records[d.doc_id] for d, _, _ in batch if d.doc_id in records]
             )
-            vectors, kept = embed_new(
-                embedder, texts, known, progress.advance if progress is not None else None
+            embedded = embed_new(
+                embedder, texts, spans, known, progress.advance if progress is not None else None
             )
-            summary.chunks_reused += kept
+            summary.chunks_reused += embedded.kept
             embed_seconds += time.perf_counter() - t1
             items = []
             offset = 0
             for document, digest, chunks in batch:
-                items.append((document, digest, chunks, vectors[offset : offset + len(chunks)]))
-                offset += len(chunks)
+                end = offset + len(chunks)
+                items.append(
+                    WriteItem(
+                        document,
+                        digest,
+                        chunks,
+                        embedded.vectors[offset:end],
+                        embedded.sentences[offset:end],
+                    )
+                )
+                offset = end
             before_write()
             writer.put(items)
             summary.chunks_written += len(texts)

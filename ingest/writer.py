@@ -7,15 +7,12 @@ import queue
 import threading
 import time
 
-import numpy as np
-
 from ingest.index.errors import CitebotError, StoreError
-from ingest.index.models import Chunk, Document
-from ingest.index.store import DocRecord, Store
+from ingest.index.store import DocRecord, Store, WriteItem
 
 log = logging.getLogger(__name__)
 
-WriteItems = list[tuple[Document, str, list[Chunk], np.ndarray]]
+WriteItems = list[WriteItem]
 
 
 class BatchWriter:

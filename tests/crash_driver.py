@@ -62,17 +62,17 @@ def install(kill_at: str) -> None:
     from ingest.index import embeddings, snapshot, store
 
     if kill_at == "embed":
-        embed = embeddings.LocalEmbedder.embed
+        embed = embeddings.LocalEmbedder.embed_spans  # ingest embeds chunks with their sentences
         calls = {"n": 0}
 
-        def embed_then_die(self: Any, texts: Any, progress: Any = None) -> Any:
+        def embed_then_die(self: Any, texts: Any, spans: Any, progress: Any = None) -> Any:
             calls["n"] += 1
             if calls["n"] == 2:
-                embed(self, texts[: len(texts) // 2], progress)
+                embed(self, texts[: len(texts) // 2], spans[: len(texts) // 2], progress)
                 die()
-            return embed(self, texts, progress)
+            return embed(self, texts, spans, progress)
 
-        embeddings.LocalEmbedder.embed = embed_then_die  # type: ignore[method-assign]
+        embeddings.LocalEmbedder.embed_spans = embed_then_die  # type: ignore[method-assign]
     elif kill_at in {"write", "commit", "cleanup"}:
         write = store.Store.write_documents
         writes = {"n": 0}

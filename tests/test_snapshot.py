@@ -97,10 +97,10 @@ def test_ingest_rebuilds_the_snapshot_without_reading_chunk_texts_back(
     summary = _ingest(folder, settings, embedder, store)
 
     assert summary.updated == ["zoo"]
-    # The one text read is the updated article's old chunks, with their vectors (to keep those
-    # of unchanged chunks); BM25 is rebuilt from the texts ingest holds.
+    # The one text read is the updated article's old chunks, with their vectors and sentence
+    # vectors (to keep those of unchanged chunks); BM25 is rebuilt from the texts ingest holds.
     assert [c for c in calls if c.startswith("get:") and "documents" in c] == [
-        "get:documents,embeddings"
+        "get:documents,embeddings,metadatas"
     ], calls
     saved = read_saved(snapshot_dir(settings))
     assert saved is not None and saved.document_count == 3

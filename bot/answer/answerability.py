@@ -10,7 +10,8 @@ The signals hold for any article set, not one dataset:
 - answer type: whether the sentence holds an answer of the asked kind (a person or organisation
   for "who", a place for "where", a date, an amount of money, a percentage, a count) that the
   question does not already contain, and whether a question that asks for such a kind finds none;
-- similarity: the local embedder's cosine between the question and the sentence (paraphrases);
+- similarity: the local embedder's cosine between the question and the sentence (paraphrases),
+  the sentence's vector pooled from its chunk's embedding at ingest;
 - position: its passage's retrieval rank and whether it is the article's lede.
 
 A logistic model combines them; its weights and the refusal thresholds are fitted on labelled
@@ -214,11 +215,6 @@ def features_row(
         1.0 / (1 + rank),
         float(lede),
     ]
-
-
-def cosine_to_first(vectors: np.ndarray) -> list[float]:
-    """Cosine of each vector after the first to the first (vectors are unit length)."""
-    return [float(v) for v in vectors[1:] @ vectors[0]]
 
 
 def logistic_fit(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 50) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from bot.answer import prompts
 from bot.answer.answerability import Model, default_model, passage_stems, prepare
 from bot.answer.citations import check_citations
-from bot.answer.extractive import SentenceEmbedder, answer_sentences, compose
+from bot.answer.extractive import SentenceEmbedder, Vectors, answer_sentences, compose
 from bot.answer.grammar import parse_answer, says_not_found
 from bot.answer.llm import (
     LLMError,
@@ -97,6 +97,15 @@ class Answerer:
         if threshold is None:
             threshold = self.config.model.topic_threshold
         return bool(passages) and self.topicality(question, passages) >= threshold
+
+    def vectors(self, question: str, passages: Sequence[Passage]) -> Vectors | None:
+        """The question's vector and the sentence vectors stored with the passages' chunks, for
+        the answerability model's similarity (None when nothing was retrieved)."""
+        if not passages:
+            return None
+        vector = self.retriever.embed_query(question)
+        ids = [p.chunk_id for p in passages]
+        return Vectors(vector, self.retriever.sentence_vectors(ids, len(vector)))
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -199,6 +208,7 @@ class Answerer:
             max_sentences=self.config.max_sentences,
             rarity=self.retriever.rarity(),
             model=self.config.model,
+            vectors=self.vectors(question, passages),
         )
         if not picks or picks[0].coverage < self.config.min_support:
             refused = self.refusal(question, passages, as_of)

@@ -2,16 +2,17 @@
 
 Every quotable sentence of the passages is a candidate. A cheap first pass (key-term coverage,
 answer type, passage rank, lede) keeps the best few; those get the full answerability features
-(see `bot.answer.answerability`, including the embedder's similarity to the question, the costly
-part) and the fitted model's probability of answering. The best one is quoted if that probability
-reaches the model's threshold; a second sentence joins it when it is likely enough too and brings
-a key term of the question that the first lacks.
+(see `bot.answer.answerability`, including the cosine of the question with the sentence, read
+from the sentence vectors ingest stored with each chunk, or embedded here for chunks stored
+without them) and the fitted model's probability of answering. The best one is quoted if that
+probability reaches the model's threshold; a second sentence joins it when it is likely enough
+too and brings a key term of the question that the first lacks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,7 +23,6 @@ from bot.answer.answerability import (
     Model,
     Question,
     Rarity,
-    cosine_to_first,
     default_model,
     features_row,
     passage_stems,
@@ -34,7 +34,7 @@ from ingest.index.language.tokens import terms
 
 MIN_CHARS = 25
 MAX_CHARS = 600
-SHORTLIST = 6  # candidates that get an embedding and the full model
+SHORTLIST = 8  # candidates that get the full model (their similarity is stored at ingest)
 SECOND = 0.5  # a second sentence needs at least this share of the first's probability
 
 
@@ -56,6 +56,15 @@ class Pick:
     coverage: float = 0.0  # weighted share of the question's key terms the sentence holds
 
 
+@dataclass(frozen=True, slots=True)
+class Vectors:
+    """What the similarity feature reads without running the model: the question's vector and
+    the sentence vectors stored with the retrieved chunks (`ingest.index.sentence_vectors`)."""
+
+    question: np.ndarray
+    sentences: Mapping[str, np.ndarray]  # chunk id -> one row per sentence of its text
+
+
 @dataclass(slots=True)
 class Candidate:
     """A quotable sentence with its features and score."""
@@ -64,32 +73,44 @@ class Candidate:
     passage_index: int
     lede: bool
     before: str = ""  # the sentence before it in its passage
+    vector: np.ndarray | None = None  # its stored sentence vector, if its chunk has them
     stems: frozenset[str] = frozenset()
     features: tuple[float, ...] = ()
     score: float = 0.0
 
 
-def candidates(passages: list[Passage]) -> list[Candidate]:
-    """Every quotable sentence of the passages (not too short, not too long)."""
+def candidates(
+    passages: list[Passage], stored: Mapping[str, np.ndarray] | None = None
+) -> list[Candidate]:
+    """Every quotable sentence of the passages (not too short, not too long), with its stored
+    vector when its chunk has one per sentence."""
     out: list[Candidate] = []
     seen: set[str] = set()
     for index, passage in enumerate(passages):
         before = ""
-        for sentence in split_sentences(passage.text):
+        sentences = split_sentences(passage.text)
+        rows = (stored or {}).get(passage.chunk_id)
+        if rows is not None and len(rows) != len(sentences):
+            rows = None  # split by another version of the splitter: embed instead
+        for n, sentence in enumerate(sentences):
             text = sentence.text
             if MIN_CHARS <= len(text) <= MAX_CHARS and text not in seen:
                 seen.add(text)  # overlapping chunks repeat sentences
                 lede = not before and passage.start == 0
-                out.append(Candidate(text, index, lede=lede, before=before))
+                vector = rows[n] if rows is not None and rows[n].any() else None
+                out.append(Candidate(text, index, lede=lede, before=before, vector=vector))
             before = text
     return out
 
 
 def shortlist(
-    question: Question, passages: list[Passage], embedder: SentenceEmbedder | None
+    question: Question,
+    passages: list[Passage],
+    embedder: SentenceEmbedder | None,
+    vectors: Vectors | None = None,
 ) -> list[Candidate]:
     """The best candidates by a cheap first pass, with full features (score not yet set)."""
-    pool = candidates(passages)
+    pool = candidates(passages, vectors.sentences if vectors is not None else None)
     if not pool:
         return []
     offered = {i: passage_stems(p.text, p.title) for i, p in enumerate(passages)}
@@ -103,9 +124,7 @@ def shortlist(
         )
     pool.sort(key=lambda c: c.score, reverse=True)
     top = pool[:SHORTLIST]
-    similarities = [0.0] * len(top)
-    if embedder is not None:
-        similarities = cosine_to_first(embedder.embed([question.text] + [c.text for c in top]))
+    similarities = _similarities(question.text, top, embedder, vectors)
     for candidate, similarity in zip(top, similarities, strict=True):
         candidate.features = tuple(
             features_row(
@@ -120,6 +139,27 @@ def shortlist(
             )
         )
     return top
+
+
+def _similarities(
+    question: str,
+    top: list[Candidate],
+    embedder: SentenceEmbedder | None,
+    vectors: Vectors | None,
+) -> list[float]:
+    """Cosine of the question with each candidate: stored sentence vectors where there are,
+    the embedder for the rest (and for the question, unless its vector is given)."""
+    if embedder is None and vectors is None:
+        return [0.0] * len(top)
+    missing = [c.text for c in top if c.vector is None]
+    if vectors is not None and not missing:
+        return [float(vectors.question @ c.vector) for c in top if c.vector is not None]
+    if embedder is None:
+        return [0.0] * len(top)  # no model to embed the sentences stored without vectors
+    embedded = embedder.embed([question, *missing])
+    q = embedded[0] if vectors is None else vectors.question
+    fresh = iter(embedded[1:])
+    return [float(q @ (next(fresh) if c.vector is None else c.vector)) for c in top]
 
 
 def score(top: list[Candidate], model: Model) -> tuple[list[Candidate], float]:
@@ -144,6 +184,7 @@ def pick_sentences(
     max_chars: int = 500,
     rarity: Rarity | None = None,
     model: Model | None = None,
+    vectors: Vectors | None = None,
 ) -> list[Pick]:
     """Up to `max_sentences` sentences that answer `question`, best first (none: refuse)."""
     picks, _best = answer_sentences(
@@ -154,6 +195,7 @@ def pick_sentences(
         max_chars=max_chars,
         rarity=rarity,
         model=model,
+        vectors=vectors,
     )
     return picks
 
@@ -167,11 +209,12 @@ def answer_sentences(
     max_chars: int = 500,
     rarity: Rarity | None = None,
     model: Model | None = None,
+    vectors: Vectors | None = None,
 ) -> tuple[list[Pick], float]:
     """The picks (none below the model's threshold) and the best sentence's probability."""
     chosen_model = model or default_model()
     prepared = prepare(question, rarity)
-    ranked, best = score(shortlist(prepared, passages, embedder), chosen_model)
+    ranked, best = score(shortlist(prepared, passages, embedder, vectors), chosen_model)
     if not ranked or best < chosen_model.threshold:
         return [], best
     return choose(prepared, ranked, max_sentences, max_chars), best

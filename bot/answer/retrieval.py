@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -28,10 +30,12 @@ from ingest.index.chroma import library_errors
 from ingest.index.errors import StoreUnavailable
 from ingest.index.language.rarity import blended_weight
 from ingest.index.models import parse_chunk_id, titled
+from ingest.index.sentence_vectors import META_KEY, decode
 from ingest.index.snapshot import IndexSnapshot, Snapshots
 from ingest.index.store import Store
 
 Scored = tuple[str, float]  # chunk id, score
+QUERY_VECTORS = 8
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
@@ -90,6 +94,14 @@ class Retriever(Protocol):
         """The ids of the `n` best documents, best first (evaluation scores this ranking)."""
         ...
 
+    def embed_query(self, text: str) -> np.ndarray:
+        """The question's vector (the search's own, when it has just embedded it)."""
+        ...
+
+    def sentence_vectors(self, chunk_ids: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
+        """The sentence vectors stored with these chunks, by chunk id."""
+        ...
+
 
 @contextlib.contextmanager
 def _reading_store() -> Iterator[None]:
@@ -114,8 +126,9 @@ class SnapshotSource(Protocol):
 class HybridRetriever:
     """Dense (Chroma) + BM25 over the same committed chunks, fused by rank, reweighted by date.
 
-    Each question makes one Chroma call, the vector search (ids and distances only); the
-    document records, chunk texts, BM25 and document count come from the snapshot.
+    Retrieval makes one Chroma call, the vector search (ids and distances only); the document
+    records, chunk texts, BM25 and document count come from the snapshot. The offline answerer
+    makes one more, for the retrieved chunks' stored sentence vectors (`sentence_vectors`).
     """
 
     def __init__(
@@ -131,6 +144,8 @@ class HybridRetriever:
         self.snapshots = snapshots
         self.config = config or RetrievalConfig()
         self._latest: IndexSnapshot | None = None
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # the last questions'
+        self._lock = threading.Lock()
 
     def snapshot(self) -> IndexSnapshot:
         """The index snapshot of the store's current generation."""
@@ -147,8 +162,32 @@ class HybridRetriever:
         return self._recent().document_count
 
     def embed_query(self, text: str) -> np.ndarray:
-        """The query vector."""
-        return np.asarray(self.embedder.embed([text])[0])
+        """The query vector (kept for the last few questions: the answerer compares it with the
+        retrieved sentences right after the search)."""
+        with self._lock:
+            if (known := self._vectors.get(text)) is not None:
+                return known
+        vector = np.asarray(self.embedder.embed([text])[0])
+        with self._lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > QUERY_VECTORS:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def sentence_vectors(self, chunk_ids: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
+        """The sentence vectors stored with these chunks (`ingest.index.sentence_vectors`), by
+        chunk id; a chunk stored without them, or with another model's, has none."""
+        if not chunk_ids:
+            return {}
+        with _reading_store():
+            got = self.store.chunks.get(ids=list(dict.fromkeys(chunk_ids)), include=["metadatas"])
+        out: dict[str, np.ndarray] = {}
+        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            data = (meta or {}).get(META_KEY)
+            if isinstance(data, str) and data:
+                with contextlib.suppress(ValueError):
+                    out[cid] = decode(data, dimension)
+        return out
 
     def search(self, vector: np.ndarray, n: int) -> list[Scored]:
         """Raw nearest chunks: (chunk_id, cosine similarity), whatever version they belong to."""

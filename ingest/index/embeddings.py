@@ -30,6 +30,7 @@ from ingest.index.onnx_model import (
     usable_cores,
     verified,
 )
+from ingest.index.sentence_vectors import Span, pool_spans
 
 if TYPE_CHECKING:
     from ingest.index.settings import IngestSettings
@@ -120,18 +121,47 @@ class LocalEmbedder(Embeddings):
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Embed `texts` into an (n, 384) float32 array, in input order."""
+        return self._embed(texts, None, progress)[0]
+
+    def embed_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]],
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed`, plus each text's token vectors pooled over its character `spans` (its
+        sentences): one unit row per span, from the same model run (`pool_spans`)."""
+        return self._embed(texts, spans, progress)
+
+    def _embed(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[Span]] | None,
+        progress: Progress | None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         self._load()
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        pooled: list[np.ndarray] = []
+        if spans is not None:
+            pooled = [np.zeros((len(s), DIMENSION), dtype=np.float32) for s in spans]
         if not texts:
-            return out
-        ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+            return out, pooled
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids = [e.ids for e in encodings]
         batches = length_buckets([len(i) for i in ids], self._batch_tokens)
+
+        def run(session: Any, batch: list[int]) -> None:
+            hidden, out[batch] = self._run(session, [ids[j] for j in batch])
+            if spans is not None:
+                for row, j in enumerate(batch):
+                    pooled[j] = pool_spans(hidden[row], encodings[j].offsets, spans[j])
+
         if self._workers == 1 or len(batches) < BULK_BATCHES:
             for batch in batches:
-                out[batch] = self._run(self._sessions[0], [ids[j] for j in batch])
+                run(self._sessions[0], batch)
                 if progress:
                     progress(len(batch))
-            return out
+            return out, pooled
         # Each worker thread owns one session and pulls the next batch when it is free.
         queue = iter(batches)
         guard = threading.Lock()
@@ -142,7 +172,7 @@ class LocalEmbedder(Embeddings):
                     batch = next(queue, None)
                 if batch is None:
                     return
-                out[batch] = self._run(session, [ids[j] for j in batch])
+                run(session, batch)
                 if progress:
                     with guard:
                         progress(len(batch))
@@ -151,9 +181,10 @@ class LocalEmbedder(Embeddings):
         assert self._pool is not None
         for future in [self._pool.submit(work, s) for s in sessions]:
             future.result()
-        return out
+        return out, pooled
 
-    def _run(self, session: Any, ids_list: list[list[int]]) -> np.ndarray:
+    def _run(self, session: Any, ids_list: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The model's token vectors for a batch, and each text's unit mean-pooled vector."""
         width = max(len(ids) for ids in ids_list)
         ids = np.zeros((len(ids_list), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -170,7 +201,7 @@ class LocalEmbedder(Embeddings):
         )
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         unit: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-        return unit
+        return hidden, unit
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain interface: embed documents."""

@@ -20,7 +20,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from ingest.index.chroma import (
 from ingest.index.errors import EmptyIndex, ModelMismatch
 from ingest.index.locking import ingest_lock
 from ingest.index.models import Chunk, DocRecord, Document, parse_chunk_id
+from ingest.index.sentence_vectors import META_KEY
 from ingest.index.settings import IngestSettings
 
 __all__ = ["DocRecord", "Store", "ingest_lock", "make_client", "open_store"]
@@ -46,6 +47,17 @@ log = logging.getLogger(__name__)
 
 WRITE_BATCH = 2000
 _NO_VECTOR = [1.0]  # document records are looked up by id, never by similarity
+
+
+class WriteItem(NamedTuple):
+    """One document version to write: its chunks, their vectors and their sentence vectors
+    (`ingest.index.sentence_vectors`, encoded; empty when the embedder gives none)."""
+
+    document: Document
+    digest: str
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentences: Sequence[str] = ()
 
 
 Reopen = Callable[[], tuple[Any, Any, Any]]
@@ -152,7 +164,7 @@ class Store:
 
     def write_documents(
         self,
-        items: Sequence[tuple[Document, str, list[Chunk], np.ndarray]],
+        items: Sequence[WriteItem],
         previous: dict[str, DocRecord],
     ) -> None:
         """Write new versions: chunks, then records (the commit), then the old chunks go."""
@@ -160,9 +172,9 @@ class Store:
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
         vectors: list[np.ndarray] = []
-        for document, digest, chunks, embeddings in items:
+        for document, digest, chunks, embeddings, sentences in items:
             base = document.meta.to_chroma()
-            for chunk, vector in zip(chunks, embeddings, strict=True):
+            for n, (chunk, vector) in enumerate(zip(chunks, embeddings, strict=True)):
                 ids.append(chunk.chunk_id)
                 texts.append(chunk.text)
                 metas.append(
@@ -173,6 +185,7 @@ class Store:
                         "end": chunk.end,
                         "content_hash": digest,
                         **({"page": chunk.page} if chunk.page else {}),
+                        **({META_KEY: sentences[n]} if n < len(sentences) and sentences[n] else {}),
                     }
                 )
                 vectors.append(vector)
@@ -186,7 +199,7 @@ class Store:
             )
         records = [
             DocRecord(document.meta, content_hash=digest, n_chunks=len(chunks))
-            for document, digest, chunks, _ in items
+            for document, digest, chunks, *_ in items
         ]
         if records:
             self.docs.upsert(
