@@ -35,10 +35,20 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
         ("Which automaker is buying back its SUVs?", "name"),
         ("Which Ivy League school eliminated student loans?", "name"),
         ("Which menu item did KFC roll out?", "thing"),
+        ("activision deal exact price?", "money"),
+        ("buffett lunch auction starting bid?", "money"),
+        ("adidas q1 profit drop?", "number"),
+        ("how bad did sales fall in china", "number"),
+        ("most polluted us city in the report", "place"),
+        ("At which restaurant will the lunch take place?", "name"),
+        ("Since what year has Phil made forecasts?", "date"),
     ],
 )
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
+
+
+ASH = "Ash rose 20 kilometers over the island of Tonga; 2 days on it fell."
 
 
 @pytest.mark.parametrize(
@@ -50,6 +60,11 @@ def test_answer_kind(question: str, kind: str) -> None:
         ("number", "About 700 people were arrested in 2021.", "How many arrested?", "700", 1.0),
         ("date", "The rocket launches on Friday.", "When is the launch?", "Friday", 1.0),
         ("name", "Honda is working with Nissan.", "Who is Honda working with?", "Nissan", 1.0),
+        ("date", "They have made forecasts since 1887.", "Since what year?", "1887", 1.0),
+        ("number", ASH, "How high did the ash go?", "20", 1.0),
+        ("number", ASH, "How high did the ash go?", "2", 0.5),
+        ("number", "It killed four people in 3 towns.", "What is the death toll?", "four", 1.0),
+        ("number", "Saget, 65, was found in 1 room.", "How old was Bob Saget?", "65", 1.0),
     ],
 )
 def test_typed_spans_say_where_the_answer_of_the_kind_is(

@@ -3,7 +3,11 @@
 Kinds: "money" (how much does it cost), "percent", "number" (how many, how old), "date" (when),
 "place" (where, which city), "name" (who, which company: a person or organisation) and "thing"
 for the rest. A sentence offers an answer when it holds something of that kind that the question
-does not already contain: the question restated is not an answer.
+does not already contain: the question restated is not an answer. Chat questions often have no
+question word ("activision deal exact price?", "adidas q1 profit drop?", "most polluted us city?"):
+their money noun, change word or head noun says the kind. A number answers fully when it sits
+next to what the question measures ("20 kilometers" for "how high", "four people" for "how many
+people", "Saget, 65," for "how old"), and half otherwise.
 
 Rules, not a NER model, by measurement (`benchmarks/entity_typing.py`: 268 typed questions of
 dev.jsonl, natural-dev and holdout, 9,653 candidate sentences of their gold articles; 2 cores at
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.index.language.tokens import QUESTION_WORDS, key_stems, terms
+from ingest.index.language.tokens import QUESTION_WORDS, key_stems, stem, terms
 
 _PERCENT_Q = re.compile(
     r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b|"
@@ -37,8 +41,20 @@ _MONEY_NOUNS = (
 _MONEY_Q = re.compile(
     rf"\bhow much\b.*\b(?:{_MONEY_NOUNS})\b|\b(?:{_MONEY_NOUNS})\b.*\bhow much\b|"
     r"\bwhat (?:price|amount|sum)\b|\bhow much money\b|"
+    r"\bhow much\b.*\b(?:per share|a share|each|getting|get|receive|receiving|make|makes|"
+    r"making|ask|asking|charge)\b|"
     r"^(?!.*\b(?:who|whom|whose|when|where|which|why)\b).*\b(?:price|cost|worth|valued|salary|"
-    r"jackpot|payout|fine|fee|buyback|funding|aid)\b"
+    r"jackpot|payout|fine|fee|buyback|funding|aid|bid|valuation|price tag)\b"
+)
+# A change asked for without a "how": "profit drop?", "how bad did sales fall": a percentage or
+# an amount, so a number.
+_CHANGE_Q = re.compile(
+    r"^(?!.*\b(?:who|whom|whose|when|where|which|why)\b).*\b(?:drop|drops|dropped|fall|fell|"
+    r"falls|rise|rose|rises|jump|jumped|decline|declined|increase|increased|decrease|"
+    r"decreased|growth|grew|gain|gained|loss|plunge|plunged|surge|surged)\b\W*$|"
+    r"\bhow (?:bad|badly|sharply|steeply|much)\b.*\b(?:drop|dropped|fall|fell|rise|rose|jump|"
+    r"jumped|decline|declined|increase|increased|decrease|decreased|grow|grew|gain|gained|"
+    r"plunge|plunged|surge|surged|cheaper|more|less|higher|lower)\b"
 )
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast|deep|heavy|often|strong|"
@@ -52,6 +68,8 @@ _DATE_Q = re.compile(
 _PLACE_Q = re.compile(r"\bwhere\b")
 _NAME_Q = re.compile(r"\bwho(?:m|se|'s|’s)?\b|\b(?:name|called|named|nickname|title)\b")
 _WHICH = re.compile(r"\b(?:which|what)\b((?:\s+[\w’'-]+){1,4})")
+# Head nouns, after "which"/"what", or anywhere in a question with no question word ("most
+# polluted us city in the report?").
 PLACE_HEADS = frozenset(
     """country nation state city town county province region park island river continent
     place location site port capital village area airport stadium venue""".split()  # noqa: SIM905
@@ -64,7 +82,8 @@ NAME_HEADS = frozenset(
     club league school university college agency organization organisation group party band
     bank manufacturer maker partner rival outlet channel show film movie book song album app
     ceo founder chief minister governor mayor king queen prince princess pope justice
-    candidate winner champion""".split()  # noqa: SIM905
+    candidate winner champion court restaurant hotel store shop chain mall museum
+    hospital theater theatre""".split()  # noqa: SIM905
 )
 
 _DIGITS = r"\d[\d,.]*\d|\d"
@@ -93,6 +112,27 @@ DATE = re.compile(
     r"autumn|winter)\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_OLD_YEAR = re.compile(r"\b(?:in|since|from|by|until|before|after|around|circa)\s+(1[0-8]\d\d)\b")
+_DECADE = re.compile(r"\b(?:1[0-9]|20)\d0s\b")
+# What a "how ..." question measures, and the words that mark a number as that measure (a
+# number next to one of them answers it fully; any other number only partly).
+_MEASURES = (
+    (r"\bhow old\b|\bwhat age\b|\bage\b", r"years?[- ]old|aged?|age of"),
+    (
+        r"\bhow (?:high|tall|deep|far|big|large|wide|long is|long was)\b|\b(?:height|size)\b",
+        r"feet|foot|ft|meters?|metres?|kilomet\w*|km|miles?|inch(?:es)?|yards?|acres?|square",
+    ),
+    (r"\bhow long\b", r"years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centur"),
+    (r"\bhow fast\b|\bspeed\b", r"mph|km/h|kph|per hour|knots"),
+    (r"\bhow heavy\b|\bweigh", r"pounds?|lbs?|kilograms?|kg|tons?|tonnes?|ounces?|grams?"),
+    (r"\bhow (?:strong|powerful|severe)\b|\bmagnitude\b", r"magnitude|category|level|scale"),
+    (
+        r"\bdeath toll\b|\btoll\b|\bhow many\b.*\b(?:die|died|dead|killed|deaths)\b",
+        r"dead|died|deaths?|killed|killing|people|lives|victims|fatalities|bodies",
+    ),
+)
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+([a-z][\w-]*)")
+_NEAR = 24  # characters either side of a number where its unit or noun is looked for
 _NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of|de|von|van|the|and|&)?\s*[A-Z][\w’'&.-]*)*")
 _PLACE = re.compile(
     r"\b(?:in|at|from|near|to|across|outside|inside|into|toward|towards|off)\s+"
@@ -115,7 +155,7 @@ def answer_kind(question: str) -> str:
         return "money"
     if _DATE_Q.search(q):
         return "date"
-    if _NUMBER_Q.search(q):
+    if _NUMBER_Q.search(q) or _CHANGE_Q.search(q):
         return "number"
     if _PLACE_Q.search(q):
         return "place"
@@ -131,6 +171,21 @@ def answer_kind(question: str) -> str:
                 return "name"
     if _NAME_Q.search(q):
         return "name"
+    if not re.search(r"\b(?:what|which|why|how)\b", q):
+        return _head_kind(q)
+    return "thing"
+
+
+def _head_kind(question_lower: str) -> str:
+    """The kind a question without a question word asks for, from its last place or name head
+    ("most polluted us city in the report?" asks for a place)."""
+    for raw in reversed(question_lower.split()):
+        word = raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
+        singular = word.removesuffix("s")
+        if word in PLACE_HEADS or singular in PLACE_HEADS:
+            return "place"
+        if word in NAME_HEADS or singular in NAME_HEADS:
+            return "name"
     return "thing"
 
 
@@ -174,9 +229,10 @@ def typed_spans(kind: str, sentence: str, question: str) -> list[Span]:
         )
     if kind == "number":  # a count, an age, a magnitude: a year is not one
         counts = [s for s in _found(NUMBER, sentence) if not _YEAR.fullmatch(sentence[s[0] : s[1]])]
-        return _new(counts, sentence, lowered, 1.0)
+        return _measured(_new(counts, sentence, lowered, 1.0), sentence, lowered)
     if kind == "date":
-        return _new(_found(DATE, sentence), sentence, lowered, 1.0)
+        dates = _found(DATE, sentence) + _found(_OLD_YEAR, sentence, 1) + _found(_DECADE, sentence)
+        return _new(dates, sentence, lowered, 1.0)
     question_stems = key_stems(question)
     if kind == "place":
         places = [
@@ -189,6 +245,29 @@ def typed_spans(kind: str, sentence: str, question: str) -> list[Span]:
     if kind == "name":
         return _names(sentence, question_stems)
     return []
+
+
+def _measured(spans: list[Span], sentence: str, question_lower: str) -> list[Span]:
+    """Numbers scored by whether they are what the question measures: next to its unit ("20
+    kilometers" for "how high"), or to the noun it counts ("four people" for "how many people");
+    any other number half. Without a measure or a counted noun in the question, every number."""
+    units = [unit for cue, unit in _MEASURES if re.search(cue, question_lower)]
+    counted = _HOW_MANY.search(question_lower)
+    if counted is not None:
+        noun = stem(counted.group(1))
+        if len(noun) >= 3:
+            units.append(rf"{re.escape(noun)}\w*")
+    if not units:
+        return spans
+    near = re.compile(rf"\b(?:{'|'.join(units)})", re.IGNORECASE)
+    age = re.search(_MEASURES[0][0], question_lower) is not None
+    out = []
+    for a, b, _ in spans:
+        window = sentence[max(0, a - _NEAR) : a] + " " + sentence[b : b + _NEAR]
+        # "Saget, 65, was ...": an age set off by commas after a name
+        aside = age and sentence[max(0, a - 2) : a] == ", " and sentence[b : b + 1] == ","
+        out.append((a, b, 1.0 if aside or near.search(window) else 0.5))
+    return out
 
 
 def offers(kind: str, sentence: str, question: str) -> float:
