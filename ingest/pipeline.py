@@ -20,7 +20,7 @@ from pathlib import Path
 from ingest.chunking import chunk_document, content_hash, embedding_text
 from ingest.index.corpus import ChunkText
 from ingest.index.models import Chunk, Document, LoadResult
-from ingest.index.sentence_vectors import sentence_spans
+from ingest.index.sentence_vectors import SpanEmbedder, sentence_spans
 from ingest.index.settings import IngestSettings
 from ingest.index.store import DocRecord, Store, WriteItem, ingest_lock, open_store
 from ingest.loaders import load_paths
@@ -68,6 +68,7 @@ def ingest(
     """Bring the index in line with the articles under `paths` (files, folders or URLs)."""
     started = time.perf_counter()
     summary = IngestSummary(dry_run=dry_run)
+    pooling = isinstance(embedder, SpanEmbedder)  # it gives chunks sentence vectors
     files = [Path(p) for p in paths if not is_url(p)]
     urls = [str(p).strip() for p in paths if is_url(p)]
     loaded = load_paths(files, max_bytes=int(settings.max_file_mb * 1_000_000))
@@ -93,7 +94,7 @@ def ingest(
 
     if read_only:
         records = store.records() if store is not None else {}
-        _classify(loaded.documents, records, summary)
+        _classify(loaded.documents, records, summary, pooling=pooling)
         _prune(loaded, records, summary, prune)
         summary.documents_total = len(records) + len(summary.added) - len(summary.removed)
         summary.seconds = time.perf_counter() - started
@@ -113,14 +114,18 @@ def ingest(
             ).start()
         changing = _GenerationBump(store)
         try:
-            todo = _classify(loaded.documents, records, summary)
+            todo = _classify(loaded.documents, records, summary, pooling=pooling)
             orphans = store.orphan_chunk_ids(records)
             if orphans:
                 log.info("removing %d chunks left by an interrupted ingest", len(orphans))
                 changing()
                 store.delete_chunks(orphans)
                 summary.orphans_removed = len(orphans)
-            more = _streamed(stream, loaded, records, summary) if stream is not None else ()
+            more = (
+                ()
+                if stream is None
+                else _streamed(stream, loaded, records, summary, pooling=pooling)
+            )
             written = _embed_and_write(
                 todo, more, records, settings, embedder, store, summary, progress, changing
             )
@@ -175,30 +180,43 @@ class _GenerationBump:
 
 
 def _streamed(
-    stream: WebStream, files: LoadResult, records: dict[str, DocRecord], summary: IngestSummary
+    stream: WebStream,
+    files: LoadResult,
+    records: dict[str, DocRecord],
+    summary: IngestSummary,
+    *,
+    pooling: bool,
 ) -> Iterator[list[tuple[Document, str]]]:
     """Classify web documents as they arrive (a doc id already loaded from a file wins)."""
     taken = {d.doc_id for d in files.documents}
     for documents in stream.batches(DOCS_PER_BATCH):
         fresh = [d for d in documents if d.doc_id not in taken]
         taken.update(d.doc_id for d in fresh)
-        todo = _classify(fresh, records, summary)
+        todo = _classify(fresh, records, summary, pooling=pooling)
         if todo:
             yield todo
 
 
 def _classify(
-    documents: list[Document], records: dict[str, DocRecord], summary: IngestSummary
+    documents: list[Document],
+    records: dict[str, DocRecord],
+    summary: IngestSummary,
+    *,
+    pooling: bool,
 ) -> list[tuple[Document, str]]:
+    """The documents to embed: new, changed, and (when the embedder pools sentence vectors)
+    unchanged ones stored without sentence vectors, which are embedded again once."""
     todo: list[tuple[Document, str]] = []
     for document in documents:
         digest = content_hash(document)
         old = records.get(document.doc_id)
         if old is None:
             summary.added.append(document.doc_id)
-        elif old.content_hash == digest:
+        elif old.content_hash == digest and (old.sentence_vectors or not pooling):
             summary.unchanged.append(document.doc_id)
             continue
+        elif old.content_hash == digest:
+            summary.upgraded.append(document.doc_id)
         else:
             summary.updated.append(document.doc_id)
         todo.append((document, digest))

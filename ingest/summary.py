@@ -42,6 +42,8 @@ class IngestSummary:
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    # unchanged, but stored before sentence vectors were kept: embedded again once to get them
+    upgraded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -57,7 +59,9 @@ class IngestSummary:
     @property
     def changed(self) -> bool:
         """True if the index was (or would be) modified."""
-        return bool(self.added or self.updated or self.removed or self.orphans_removed)
+        return bool(
+            self.added or self.updated or self.upgraded or self.removed or self.orphans_removed
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, with counts next to the id lists."""
@@ -65,6 +69,6 @@ class IngestSummary:
         data["skipped"] = [asdict(s) for s in self.skipped]
         data["counts"] = {
             key: len(getattr(self, key))
-            for key in ("added", "updated", "unchanged", "removed", "skipped")
+            for key in ("added", "updated", "upgraded", "unchanged", "removed", "skipped")
         }
         return data

@@ -167,3 +167,25 @@ def test_a_stored_chunk_without_sentence_vectors_is_embedded_again(
     embedded = embed_new(embedder, [text], spans, {text: old})
     assert embedded.kept == 0
     assert len(decode(embedded.sentences[0], 384)) == len(spans[0])
+
+
+def test_an_index_stored_without_sentence_vectors_gets_them_on_the_next_ingest(
+    tmp_path: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    folder = _ingest(tmp_path, settings, SpyEmbedder(embedder))  # as an older citebot stored it
+    ids_before = set(_stored(settings))
+
+    def again() -> Any:
+        hook = snapshot_hook(settings)
+        return ingest([folder], settings=settings, embedder=embedder, after_write=hook)
+
+    upgraded = again()
+    assert upgraded.upgraded == ["talks"] and not upgraded.updated and not upgraded.added
+    stored = _stored(settings)
+    assert set(stored) == ids_before  # the same chunks, now with their sentence vectors
+    assert all(data for _, data in stored.values())
+    spy = SpyEmbedder(embedder)
+    answer = _answerer(settings, spy).answer("Who first reported the talks?")
+    assert "TV Tokyo" in answer.text and spy.texts == ["Who first reported the talks?"]
+    settled = again()
+    assert settled.unchanged == ["talks"] and not settled.changed

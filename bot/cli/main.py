@@ -180,7 +180,9 @@ def ingest(
                 after_write=snapshot_hook(settings),
                 web=web,
             )
-    found = summary.added or summary.updated or summary.unchanged or summary.skipped
+    found = (
+        summary.added or summary.updated or summary.upgraded or summary.unchanged or summary.skipped
+    )
     if not found and not summary.removed:
         fail(f"found no .md, .txt, .html, .jsonl, .pdf or .docx files under {', '.join(paths)}.")
     if as_json:

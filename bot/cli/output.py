@@ -78,6 +78,7 @@ def print_ingest_summary(summary: IngestSummary, settings: IngestSettings) -> No
         for label, ids in (
             ("add", summary.added),
             ("update", summary.updated),
+            ("embed again (stored before sentence vectors were kept)", summary.upgraded),
             ("remove", summary.removed),
         ):
             for doc_id in ids:
@@ -92,6 +93,11 @@ def print_ingest_summary(summary: IngestSummary, settings: IngestSettings) -> No
         )
         if summary.orphans_removed:
             out.print(f"Cleaned up {summary.orphans_removed} chunks left by an interrupted ingest.")
+        if summary.upgraded:
+            out.print(
+                f"{len(summary.upgraded)} unchanged documents were stored before sentence vectors "
+                "were kept: embedded once more, so questions about them no longer embed sentences."
+            )
     for item in summary.skipped:
         err.print(f"[yellow]Skipped[/] {escape(item.where)}: {escape(item.reason)}")
     if summary.skipped:

@@ -144,7 +144,7 @@ def add_url(citebot: Citebot, url: str, progress: IngestProgress) -> IngestSumma
         raise UploadRejected(f"{url!r} is not a web address.", hint="Give an http(s):// URL.")
     progress.stage = "fetching the page"
     summary = _ingest_one(citebot, url, progress)
-    if not (summary.added or summary.updated or summary.unchanged):
+    if not (summary.added or summary.updated or summary.upgraded or summary.unchanged):
         reason = summary.skipped[0].reason if summary.skipped else "no article text found"
         raise UploadRejected(f"I could not add {url}: {reason}.")
     return summary

@@ -82,6 +82,9 @@ class DocRecord:
     meta: DocumentMeta
     content_hash: str
     n_chunks: int
+    sentence_vectors: bool = (
+        False  # its chunks carry sentence vectors (`ingest.index.sentence_vectors`)
+    )
 
     @property
     def doc_id(self) -> str:
@@ -132,6 +135,7 @@ class DocRecord:
             DocumentMeta.from_chroma(doc_id, meta),
             content_hash=str(meta.get("content_hash", "")),
             n_chunks=int(meta.get("n_chunks", 0)),
+            sentence_vectors=bool(meta.get("sentence_vectors", False)),
         )
 
     def to_chroma(self) -> dict[str, Any]:
@@ -140,6 +144,7 @@ class DocRecord:
             **self.meta.to_chroma(),
             "content_hash": self.content_hash,
             "n_chunks": self.n_chunks,
+            **({"sentence_vectors": True} if self.sentence_vectors else {}),
         }
 
 

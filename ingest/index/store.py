@@ -198,8 +198,13 @@ class Store:
                 embeddings=np.asarray(vectors[start:end], dtype=np.float32),
             )
         records = [
-            DocRecord(document.meta, content_hash=digest, n_chunks=len(chunks))
-            for document, digest, chunks, *_ in items
+            DocRecord(
+                document.meta,
+                content_hash=digest,
+                n_chunks=len(chunks),
+                sentence_vectors=len(sentences) == len(chunks) and all(sentences),
+            )
+            for document, digest, chunks, _, sentences in items
         ]
         if records:
             self.docs.upsert(
