@@ -87,8 +87,8 @@ def embed_new(
             embedder, [texts[i] for i in new], [spans[i] for i in new], progress
         )
         out[new] = vectors
-        for i, p in zip(new, pooled, strict=False):
-            sentences[i] = encode(p)
+        for i, rows in zip(new, pooled, strict=False):  # none when the embedder pools no spans
+            sentences[i] = encode(rows)
     if progress is not None:
         progress(kept)
     return Embedded(out, sentences, kept)
