@@ -28,6 +28,11 @@ QUESTION_WORDS = frozenset(
     yours yourself yourselves said says say according new one two week weeks year years day
     days month months time recently latest last this next first many much people percent
     whats what's hey pls please anyone know tell does did so ok okay like actually really""".split()  # noqa: SIM905
+    # How people type in chat: spellings of question words and fillers that say nothing about
+    # the topic ("wat was ...", "is it gonna ...", "did they get ... yet").
+    + """wat wats wut whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
+    ever even get gets got getting supposed basically exactly anybody somebody someone guys
+    stuff happen happens happened""".split()  # noqa: SIM905
 )
 
 
