@@ -59,6 +59,7 @@ def test_ingest_json_summary_and_second_run_is_unchanged(store_env: Path) -> Non
     assert second["counts"] == {
         "added": 0,
         "updated": 0,
+        "upgraded": 0,
         "unchanged": 1,
         "removed": 0,
         "skipped": 0,

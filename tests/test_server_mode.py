@@ -103,13 +103,18 @@ class StopServerOnSecondBatch:
         self.model_id = inner.model_id
         self.calls = 0
 
-    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Any], progress: Any = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:  # what ingest calls: chunks and their sentences
         self.calls += 1
         if self.calls == 2:
             deadline = time.monotonic() + 30
             while self.docs.count() < self.first and time.monotonic() < deadline:
                 time.sleep(0.05)
             self.server.stop()
+        return self.inner.embed_spans(texts, spans, progress)
+
+    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
         return self.inner.embed(texts, progress)
 
 

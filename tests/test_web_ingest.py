@@ -247,10 +247,15 @@ class InterruptedEmbedder:
         self.model_id = real.model_id
         self.calls = 0
 
-    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+    def embed_spans(
+        self, texts: Sequence[str], spans: Sequence[Any], progress: Any = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:  # what ingest calls: chunks and their sentences
         self.calls += 1
         if self.calls == 2:
             raise KeyboardInterrupt
+        return self.real.embed_spans(texts, spans, progress)
+
+    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
         return self.real.embed(texts, progress)
 
 
