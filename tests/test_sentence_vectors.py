@@ -140,6 +140,7 @@ def test_chunks_stored_without_sentence_vectors_are_still_answered(
     answer = _answerer(settings, spy).answer("Who first reported the talks?")
     assert "TV Tokyo" in answer.text
     assert len(spy.texts) > 1  # the candidate sentences were embedded on the question path
+    assert spy.texts.count("Who first reported the talks?") == 1
 
 
 def test_reingest_keeps_the_sentence_vectors_of_unchanged_chunks(

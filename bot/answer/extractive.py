@@ -156,9 +156,11 @@ def _similarities(
         return [float(vectors.question @ c.vector) for c in top if c.vector is not None]
     if embedder is None:
         return [0.0] * len(top)  # no model to embed the sentences stored without vectors
-    embedded = embedder.embed([question, *missing])
-    q = embedded[0] if vectors is None else vectors.question
-    fresh = iter(embedded[1:])
+    if vectors is None:
+        embedded = embedder.embed([question, *missing])
+        q, fresh = embedded[0], iter(embedded[1:])
+    else:
+        q, fresh = vectors.question, iter(embedder.embed(missing))
     return [float(q @ (next(fresh) if c.vector is None else c.vector)) for c in top]
 
 
