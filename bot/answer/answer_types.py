@@ -163,12 +163,8 @@ def answer_kind(question: str) -> str:
         return "name"
     for match in _WHICH.finditer(q):
         for raw in match.group(1).split():
-            word = raw.strip("’'?").removesuffix("’s").removesuffix("'s")
-            singular = word.removesuffix("s")
-            if word in PLACE_HEADS or singular in PLACE_HEADS:
-                return "place"
-            if word in NAME_HEADS or singular in NAME_HEADS:
-                return "name"
+            if (kind := _head(raw.strip("’'?"))) is not None:
+                return kind
     if _NAME_Q.search(q):
         return "name"
     if not re.search(r"\b(?:what|which|why|how)\b", q):
@@ -180,13 +176,20 @@ def _head_kind(question_lower: str) -> str:
     """The kind a question without a question word asks for, from its last place or name head
     ("most polluted us city in the report?" asks for a place)."""
     for raw in reversed(question_lower.split()):
-        word = raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
-        singular = word.removesuffix("s")
-        if word in PLACE_HEADS or singular in PLACE_HEADS:
-            return "place"
-        if word in NAME_HEADS or singular in NAME_HEADS:
-            return "name"
+        if (kind := _head(raw.strip("’'?.,!"))) is not None:
+            return kind
     return "thing"
+
+
+def _head(word: str) -> str | None:
+    """ "place" or "name" when `word` (or its singular, without a possessive) is such a head."""
+    word = word.removesuffix("’s").removesuffix("'s")
+    singular = word.removesuffix("s")
+    if word in PLACE_HEADS or singular in PLACE_HEADS:
+        return "place"
+    if word in NAME_HEADS or singular in NAME_HEADS:
+        return "name"
+    return None
 
 
 Span = tuple[int, int, float]  # start, end in the sentence, and how fully it answers (0..1]

@@ -149,18 +149,15 @@ def _similarities(
 ) -> list[float]:
     """Cosine of the question with each candidate: stored sentence vectors where there are,
     the embedder for the rest (and for the question, unless its vector is given)."""
-    if embedder is None and vectors is None:
-        return [0.0] * len(top)
     missing = [c.text for c in top if c.vector is None]
-    if vectors is not None and not missing:
-        return [float(vectors.question @ c.vector) for c in top if c.vector is not None]
-    if embedder is None:
-        return [0.0] * len(top)  # no model to embed the sentences stored without vectors
+    if embedder is None and (vectors is None or missing):
+        return [0.0] * len(top)  # no model to embed what has no stored vector
     if vectors is None:
-        embedded = embedder.embed([question, *missing])
-        q, fresh = embedded[0], iter(embedded[1:])
+        assert embedder is not None
+        q, *rest = embedder.embed([question, *missing])
     else:
-        q, fresh = vectors.question, iter(embedder.embed(missing))
+        q, rest = vectors.question, list(embedder.embed(missing)) if embedder and missing else []
+    fresh = iter(rest)
     return [float(q @ (next(fresh) if c.vector is None else c.vector)) for c in top]
 
 
