@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.answer.answerability import answerability_model
+from bot.answer.answerability import Model, answerability_model
 from bot.answer.answering import AnswerConfig, Answerer
 from bot.answer.llm import LLMPolicy
 from bot.answer.retrieval import build_retriever
@@ -35,8 +35,10 @@ def build_citebot(
     http_client: Any = None,
     http_async_client: Any = None,
     require_documents: bool = True,
+    model: Model | None = None,
 ) -> Citebot:
-    """Open the index and wire the answering pipeline (LLM mode when a key is set)."""
+    """Open the index and wire the answering pipeline (LLM mode when a key is set; `model`:
+    answerability weights other than the shipped ones)."""
     embedder = build_embedder(settings, http_client=http_client)
     embedder.preload()  # the model loads while the store opens
     store = open_store(settings)
@@ -63,7 +65,7 @@ def build_citebot(
         min_support=settings.min_support,
         max_sentences=settings.max_answer_sentences,
         llm_policy=LLMPolicy.from_settings(settings),
-        model=answerability_model(settings.min_answerability),
+        model=model or answerability_model(settings.min_answerability),
     )
     answerer = Answerer(retriever=retriever, embedder=embedder, llm=llm, config=config)
     return Citebot(settings=settings, store=store, embedder=embedder, answerer=answerer)

@@ -67,7 +67,7 @@ def collect(
             continue
         text = ask(answerer, item)
         passages = answerer.retrieve(text, item.as_of)
-        question = prepare(text, answerer.retriever.rarity())
+        question = prepare(text, answerer.retriever.rarity(), passages)
         top = shortlist(question, passages, answerer.embedder, answerer.vectors(text, passages))
         labels = [item.answerable and contains_answer(c.text, item.answers) for c in top]
         topical = answerer.topicality(text, passages)
@@ -128,7 +128,7 @@ def evaluate(cases: Sequence[Case], model: Model, *, max_sentences: int = 2) -> 
         picks = choose(case.question, ranked, max_sentences, 500)
         answered += 1
         contained += contains_answer(compose(picks), case.item.answers)
-        precise += all(contains_answer(p.text, case.item.answers) for p in picks[:1])
+        precise += any(contains_answer(p.text, case.item.answers) for p in picks)  # as `eval`
     return FoldScore(
         containment=contained / max(len(answerable), 1),
         quote_precision=precise / max(answered, 1),
@@ -141,28 +141,53 @@ def _copy(candidate: Candidate) -> Candidate:
     return dataclasses.replace(candidate)
 
 
-def kfold(cases: Sequence[Case], folds: int = FOLDS) -> tuple[FoldScore, list[FoldScore]]:
-    """Fold-averaged held-out numbers; folds are fixed by each question's position by id."""
+def kfold(
+    cases: Sequence[Case], folds: int = FOLDS, *, group: Callable[[Case], str] | None = None
+) -> tuple[FoldScore, list[FoldScore], dict[str, FoldScore]]:
+    """Fold-averaged held-out numbers, each fold's, and (with `group`) the fold averages of each
+    group's questions alone (one per questions file, say); folds are fixed by each question's
+    position by id."""
     ordered = sorted(cases, key=lambda c: c.item.id)
-    scores = []
+    scores: list[FoldScore] = []
+    by_group: dict[str, list[FoldScore]] = {}
     for k in range(folds):
         test = [c for i, c in enumerate(ordered) if i % folds == k]
         train = [c for i, c in enumerate(ordered) if i % folds != k]
-        scores.append(evaluate(test, fit(train)))
-    mean = FoldScore(
+        model = fit(train)
+        scores.append(evaluate(test, model))
+        if group is None:
+            continue
+        for name in sorted({group(c) for c in test}):
+            alone = [c for c in test if group(c) == name]
+            by_group.setdefault(name, []).append(evaluate(alone, model))
+    return _mean(scores), scores, {name: _mean(s) for name, s in by_group.items()}
+
+
+def _rounded(score: FoldScore) -> dict[str, float]:
+    return {f: round(getattr(score, f), 4) for f in FoldScore.__slots__}
+
+
+def _mean(scores: Sequence[FoldScore]) -> FoldScore:
+    return FoldScore(
         *(float(np.mean([getattr(s, f) for s in scores])) for f in FoldScore.__slots__)
     )
-    return mean, scores
 
 
-def shipped(cases: Sequence[Case], averaged: FoldScore, sources: list[str]) -> Model:
-    """The model fitted on every case, with its provenance and fold-averaged numbers."""
+def shipped(
+    cases: Sequence[Case],
+    averaged: FoldScore,
+    sources: list[str],
+    by_source: dict[str, FoldScore] | None = None,
+) -> Model:
+    """The model fitted on every case, with its provenance and fold-averaged numbers (overall
+    and per questions file)."""
     model = fit(cases)
     meta: dict[str, object] = {
         "fitted": dt.date.today().isoformat(),
         "questions": len(cases),
         "sources": sources,
         "features": list(FEATURES),
-        "kfold": {f: round(getattr(averaged, f), 4) for f in FoldScore.__slots__},
+        "kfold": _rounded(averaged),
+        "kfold_by_source": {name: _rounded(score) for name, score in (by_source or {}).items()},
     }
     return dataclasses.replace(model, meta=meta)

@@ -298,7 +298,6 @@ def test_fit_writes_a_model_the_answerer_loads(
     from bot.cli.fit_cmd import register as register_fit
 
     register_fit(app)
-    questions = tmp_path / "seed-questions.jsonl"
     rows = [
         {
             "id": f"s{i}",
@@ -308,14 +307,19 @@ def test_fit_writes_a_model_the_answerer_loads(
         }
         for i, (q, a) in enumerate(SEED_QUESTIONS)
     ]
-    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    half = len(rows) // 2
+    files = [tmp_path / "seed-a.jsonl", tmp_path / "seed-b.jsonl"]
+    for path, part in zip(files, (rows[:half], rows[half:]), strict=True):
+        path.write_text("".join(json.dumps(r) + "\n" for r in part), encoding="utf-8")
     monkeypatch.setenv("CITEBOT_STORE", str(seeded_settings.store))
     monkeypatch.setenv("CITEBOT_COLLECTION", seeded_settings.collection)
     model_path = tmp_path / "model" / "answerability.json"
 
-    run = CliRunner().invoke(app, ["fit", str(questions), "--out", str(model_path)])
+    run = CliRunner().invoke(app, ["fit", *map(str, files), "--out", str(model_path)])
 
     assert run.exit_code == 0, run.output
     assert "held-out average" in run.output and "fold 5" in run.output
+    assert "seed-a.jsonl, its questions alone" in run.output  # each file's own held-out numbers
     model = Model.from_json(json.loads(model_path.read_text(encoding="utf-8")))
-    assert model.meta["sources"] == ["seed-questions.jsonl"]
+    assert model.meta["sources"] == ["seed-a.jsonl", "seed-b.jsonl"]
+    assert set(model.meta["kfold_by_source"]) == {"seed-a.jsonl", "seed-b.jsonl"}

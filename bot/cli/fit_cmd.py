@@ -24,7 +24,7 @@ def fit_command(
     collection: CollectionOpt = None,
 ) -> None:
     """Fit answerability weights and thresholds; print the held-out (fold-averaged) numbers."""
-    from bot.answer.answerability import DECISION
+    from bot.answer.answerability import DECISION, PRIOR
     from bot.app import build_citebot
     from bot.cli.eval_cmd import asked
     from bot.cli.output import out as console
@@ -34,16 +34,22 @@ def fit_command(
     if folds < 2:
         fail("--folds must be at least 2.")
     with user_errors():
-        items = [item for path in questions for item in load_questions(path)]
-        answerer = build_citebot(load_settings(store=store, collection=collection)).answerer
+        loaded = [(path.name, load_questions(path)) for path in questions]
+        items = [item for _, file_items in loaded for item in file_items]
+        source = {item.id: name for name, file_items in loaded for item in file_items}
+        # The prior, not the shipped model: fitting must work when the features have changed.
+        settings = load_settings(store=store, collection=collection)
+        answerer = build_citebot(settings, model=PRIOR).answerer
         cases = collect(answerer, items, asked)
         if len(cases) < folds:
             fail(f"only {len(cases)} labelled questions: too few for {folds} folds.")
-        averaged, per_fold = kfold(cases, folds)
-        model = shipped(cases, averaged, [p.name for p in questions])
+        averaged, per_fold, by_source = kfold(cases, folds, group=lambda c: source[c.item.id])
+        model = shipped(cases, averaged, [p.name for p in questions], by_source)
     for number, fold in enumerate(per_fold, start=1):
         console.print(f"fold {number}: {_row(fold)}")
     console.print(f"[bold]held-out average[/bold]: {_row(averaged)}")
+    for name, score in by_source.items():
+        console.print(f"  {name}, its questions alone: {_row(score)}")
     console.print(f"decision weights: {dict(zip(DECISION, model.weights, strict=True))}")
     console.print(f"threshold {model.threshold:.3f}, topic threshold {model.topic_threshold:.3f}")
     try:
