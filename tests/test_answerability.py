@@ -5,11 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from bot.answer.answerability import (
+    FEATURES,
     best_threshold,
     conditional_logit_fit,
     default_model,
     logistic_fit,
+    prepare,
 )
+from bot.answer.extractive import Candidate, _similarities
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.language.tokens import terms
 
 
 def test_conditional_logit_learns_which_feature_marks_the_answer() -> None:
@@ -49,3 +54,33 @@ def test_the_shipped_model_says_what_it_was_fitted_on() -> None:
         "null_refusal",
         "false_refusal",
     }
+    assert set(model.meta["kfold_by_source"]) == set(model.meta["sources"])
+    assert len(model.rank_weights) == len(FEATURES)
+
+
+def test_detail_coverage_counts_what_the_story_titles_do_not_name() -> None:
+    question = prepare("What is Honda's goal for 2040?", None)
+    story = frozenset(terms("Honda and Nissan in talks"))
+    goal = frozenset(terms("Its goal: electric sales by 2040"))
+    mention = frozenset(terms("Honda and Nissan are said to be talking"))
+
+    assert question.detail_coverage(goal, story) == 1.0  # goal and 2040: the asked detail
+    assert question.detail_coverage(mention, story) == 0.0  # the story alone answers nothing
+    assert question.detail_coverage(mention, frozenset(terms("Honda goal 2040"))) == 1.0
+
+
+def test_centred_similarity_favours_what_a_sentence_adds_to_the_story(
+    embedder: LocalEmbedder,
+) -> None:
+    question = "Where will the new Micra be built?"
+    texts = [
+        "Nissan and Honda are in talks about electric cars.",
+        "Nissan and Honda could share electric car parts.",
+        "The new Micra will be built at a plant in northern France.",
+    ]
+    top = [Candidate(t, 0, lede=False) for t in texts]
+    plain, centred = _similarities(question, top, embedder, None)
+
+    assert len(plain) == len(centred) == 3
+    assert int(np.argmax(centred)) == 2
+    assert centred[2] - max(centred[:2]) > plain[2] - max(plain[:2])  # the story is taken out

@@ -65,6 +65,7 @@ ASH = "Ash rose 20 kilometers over the island of Tonga; 2 days on it fell."
         ("number", ASH, "How high did the ash go?", "2", 0.5),
         ("number", "It killed four people in 3 towns.", "What is the death toll?", "four", 1.0),
         ("number", "Saget, 65, was found in 1 room.", "How old was Bob Saget?", "65", 1.0),
+        ("name", "China said it would retaliate.", "Who said it would retaliate?", "China", 1.0),
     ],
 )
 def test_typed_spans_say_where_the_answer_of_the_kind_is(
@@ -81,6 +82,12 @@ def test_the_question_restated_offers_no_answer() -> None:
     assert typed_spans("name", "Nissan and Honda may partner.", question) == []
     assert typed_spans("date", "Nissan and Honda may partner in 2024.", question) == []
     assert offers("date", "Nissan and Honda may partner in 2024.", question) == 0.0
+
+
+def test_a_common_word_that_starts_the_sentence_is_not_a_name() -> None:
+    question = "Which school will eliminate student loans?"
+    assert typed_spans("name", "Several colleges may eliminate loans.", question) == []
+    assert typed_spans("name", "However, few colleges did.", question) == []
 
 
 def test_picks_the_sentence_that_names_the_answer(embedder: LocalEmbedder) -> None:

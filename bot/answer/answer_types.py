@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.index.language.rarity import zipf
 from ingest.index.language.tokens import QUESTION_WORDS, key_stems, stem, terms
 
 _PERCENT_Q = re.compile(
@@ -211,6 +212,8 @@ def _found(pattern: re.Pattern[str], sentence: str, group: int = 0) -> list[Span
 def _names(sentence: str, question_stems: set[str]) -> list[Span]:
     out = []
     for match in _NAME.finditer(sentence):
+        if _capitalised_word(sentence, match):
+            continue
         words = [w for w in match.group(0).split() if w.strip(".’'") not in _NOT_NAMES]
         stems = {s for w in words for s in terms(w)}
         if (
@@ -220,6 +223,17 @@ def _names(sentence: str, question_stems: set[str]) -> list[Span]:
         ):
             out.append((match.start(), match.end(), 1.0))
     return out
+
+
+COMMON_ZIPF = 5.2  # "several" 5.4, "police" 5.3; "China" 5.1 and "Apple" 4.8 stay names
+
+
+def _capitalised_word(sentence: str, match: re.Match[str]) -> bool:
+    """True for one common word capitalised only because it starts the sentence ("Several
+    colleges ...", "However, ..."): not a name."""
+    text = match.group(0)
+    starts = not sentence[: match.start()].strip(" \"“‘'(")
+    return starts and " " not in text and zipf(text.lower()) >= COMMON_ZIPF
 
 
 def typed_spans(kind: str, sentence: str, question: str) -> list[Span]:

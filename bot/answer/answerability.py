@@ -7,11 +7,16 @@ The signals hold for any article set, not one dataset:
   passage and title hold;
 - missing: the weight of the most informative key term that the whole passage lacks (the article
   covers the story but not the asked detail);
+- detail coverage: coverage of the key terms that no retrieved title holds. The titles name the
+  story ("Honda", "Nissan"); what is left is the asked detail ("goal", "built", "cost"), which a
+  sentence that merely mentions the story lacks;
 - answer type: whether the sentence holds an answer of the asked kind (a person or organisation
   for "who", a place for "where", a date, an amount of money, a percentage, a count) that the
   question does not already contain, and whether a question that asks for such a kind finds none;
 - similarity: the local embedder's cosine between the question and the sentence (paraphrases),
-  the sentence's vector pooled from its chunk's embedding at ingest;
+  the sentence's vector pooled from its chunk's embedding at ingest; and the same cosine with
+  both vectors centred on the shortlist's mean, which takes out what every candidate shares (the
+  story) and leaves what this sentence says about it;
 - position: its passage's retrieval rank and whether it is the article's lede.
 
 A logistic model combines them; its weights and the refusal thresholds are fitted on labelled
@@ -21,6 +26,7 @@ numbers they were measured at.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import math
@@ -33,6 +39,8 @@ from typing import Any
 import numpy as np
 
 from bot.answer.answer_types import answer_kind, offers
+from bot.answer.models import Passage
+from bot.answer.respelling import corrected, passage_words, respelled
 from ingest.index.language.tokens import KeyTerm, key_terms, terms
 
 FEATURES = (
@@ -45,6 +53,8 @@ FEATURES = (
     "similarity",
     "rank",
     "lede",
+    "detail_coverage",
+    "centred_similarity",
 )
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 Rarity = Callable[[str, str], float]  # (word, stem) -> 0..1
@@ -115,8 +125,8 @@ class Model:
 
 # Before any fit: the hand weights the extractive answerer used, as a logistic model.
 PRIOR = Model(
-    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2),
-    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0),
+    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2, 0.0, 0.0),
+    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0, 0.0, 0.0),
     bias=-3.0,
     threshold=0.3,
     topic_threshold=0.3,
@@ -143,7 +153,7 @@ def answerability_model(threshold: float | None = None) -> Model:
 class Question:
     """A question prepared once: key terms with weights, the kind of answer it wants."""
 
-    text: str
+    text: str  # as asked, its typos corrected (`prepare` with passages)
     terms: tuple[KeyTerm, ...]
     weights: tuple[float, ...]
     kind: str
@@ -165,6 +175,19 @@ class Question:
         ]
         return max(absent, default=0.0)
 
+    def detail_coverage(self, stems: set[str] | frozenset[str], story: frozenset[str]) -> float:
+        """`coverage` over the key terms that `story` (the retrieved titles' stems) lacks; 1.0
+        when the story holds every key term."""
+        detail = [
+            (t, w)
+            for t, w in zip(self.terms, self.weights, strict=True)
+            if not _holds(story, t.stem)
+        ]
+        total = sum(w for _, w in detail)
+        if not detail or total <= 0:
+            return 1.0
+        return sum(w for t, w in detail if _holds(stems, t.stem)) / total
+
 
 PREFIX = 4  # a stem this long also matches longer words it begins ("europ" in "european")
 
@@ -173,16 +196,33 @@ def _holds(stems: set[str] | frozenset[str], stem: str) -> bool:
     """True when `stems` has `stem`, or a derived word of it (Europe/European, Japan/Japanese)."""
     if stem in stems:
         return True
-    return len(stem) >= PREFIX and any(s.startswith(stem) for s in stems)
+    if len(stem) < PREFIX:
+        return False
+    if not isinstance(stems, frozenset):
+        return any(s.startswith(stem) for s in stems)
+    ordered = _ordered(stems)  # the words it begins sort right after it
+    at = bisect.bisect_left(ordered, stem)
+    return at < len(ordered) and ordered[at].startswith(stem)
 
 
-def prepare(question: str, rarity: Rarity | None) -> Question:
-    """Key terms, their rarity weights and the asked kind of `question`."""
+@lru_cache(maxsize=4096)
+def _ordered(stems: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(stems))
+
+
+def prepare(question: str, rarity: Rarity | None, passages: Sequence[Passage] = ()) -> Question:
+    """Key terms, their rarity weights and the asked kind of `question`; with the retrieved
+    `passages`, its typos read as their words (`bot.answer.respelling`)."""
     found = tuple(key_terms(question))
+    text = question
+    if passages and found:
+        offered = frozenset().union(*(passage_stems(p.text, p.title) for p in passages))
+        vocabulary = passage_words(f"{p.title}\n{p.text}" for p in passages)
+        read = tuple(respelled(found, vocabulary, lambda stem: _holds(offered, stem)))
+        text = corrected(question, found, read)
+        found = read
     weigh = rarity or (lambda _w, _s: 1.0)
-    return Question(
-        question, found, tuple(weigh(t.word, t.stem) for t in found), answer_kind(question)
-    )
+    return Question(text, found, tuple(weigh(t.word, t.stem) for t in found), answer_kind(question))
 
 
 @lru_cache(maxsize=1024)  # the on-topic gate and the shortlist both ask, per question
@@ -198,11 +238,14 @@ def features_row(
     context: frozenset[str],
     passage: frozenset[str],
     *,
+    story: frozenset[str],
     rank: int,
     lede: bool,
     similarity: float,
+    centred: float,
 ) -> list[float]:
-    """One sentence's features, in `FEATURES` order."""
+    """One sentence's features, in `FEATURES` order (`context`: the sentence before it; `story`:
+    the stems of the retrieved passages' titles)."""
     offered = offers(question.kind, sentence, question.text)
     return [
         question.coverage(sentence_stems),
@@ -214,6 +257,8 @@ def features_row(
         similarity,
         1.0 / (1 + rank),
         float(lede),
+        question.detail_coverage(sentence_stems | context, story),
+        centred,
     ]
 
 

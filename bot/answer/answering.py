@@ -86,7 +86,7 @@ class Answerer:
 
     def topicality(self, question: str, passages: Sequence[Passage]) -> float:
         """How on-topic the best passage is: weighted share of key terms it and its title hold."""
-        prepared = prepare(question, self.retriever.rarity())
+        prepared = prepare(question, self.retriever.rarity(), passages)
         return max(
             (prepared.coverage(passage_stems(p.text, p.title)) for p in passages), default=0.0
         )
@@ -105,7 +105,7 @@ class Answerer:
             return None
         vector = self.retriever.embed_query(question)
         ids = [p.chunk_id for p in passages]
-        return Vectors(vector, self.retriever.sentence_vectors(ids, len(vector)))
+        return Vectors(vector, self.retriever.sentence_vectors(ids, len(vector)), question)
 
     # -- answering -----------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from ingest.index.language.tokens import terms
 MIN_CHARS = 25
 MAX_CHARS = 600
 SHORTLIST = 8  # candidates that get the full model (their similarity is stored at ingest)
-SECOND = 0.5  # a second sentence needs at least this share of the first's probability
+SECOND = 0.3  # a second sentence needs at least this share of the first's probability
 
 
 class SentenceEmbedder(Protocol):
@@ -63,6 +63,7 @@ class Vectors:
 
     question: np.ndarray
     sentences: Mapping[str, np.ndarray]  # chunk id -> one row per sentence of its text
+    asked: str = ""  # the text `question` embeds (a corrected question is embedded anew)
 
 
 @dataclass(slots=True)
@@ -124,8 +125,9 @@ def shortlist(
         )
     pool.sort(key=lambda c: c.score, reverse=True)
     top = pool[:SHORTLIST]
-    similarities = _similarities(question.text, top, embedder, vectors)
-    for candidate, similarity in zip(top, similarities, strict=True):
+    similarities, centred = _similarities(question.text, top, embedder, vectors)
+    story = frozenset(stem for p in passages for stem in terms(p.title))
+    for candidate, similarity, centred_similarity in zip(top, similarities, centred, strict=True):
         candidate.features = tuple(
             features_row(
                 question,
@@ -133,9 +135,11 @@ def shortlist(
                 candidate.stems,
                 frozenset(terms(candidate.before)),
                 offered[candidate.passage_index],
+                story=story,
                 rank=candidate.passage_index,
                 lede=candidate.lede,
                 similarity=similarity,
+                centred=centred_similarity,
             )
         )
     return top
@@ -146,19 +150,32 @@ def _similarities(
     top: list[Candidate],
     embedder: SentenceEmbedder | None,
     vectors: Vectors | None,
-) -> list[float]:
-    """Cosine of the question with each candidate: stored sentence vectors where there are,
-    the embedder for the rest (and for the question, unless its vector is given)."""
+) -> tuple[list[float], list[float]]:
+    """Cosine of the question with each candidate, plain and with every vector centred on the
+    candidates' mean. Stored sentence vectors where there are, the embedder for the rest (and
+    for the question, unless its vector is given for this text: a question whose typos were
+    corrected is embedded as corrected)."""
     missing = [c.text for c in top if c.vector is None]
-    if embedder is None and (vectors is None or missing):
-        return [0.0] * len(top)  # no model to embed what has no stored vector
-    if vectors is None:
+    reuse = vectors is not None and (vectors.asked == question or embedder is None)
+    if embedder is None and (not reuse or missing):
+        return [0.0] * len(top), [0.0] * len(top)  # no model to embed what has no stored vector
+    if not reuse:
         assert embedder is not None
         q, *rest = embedder.embed([question, *missing])
     else:
+        assert vectors is not None
         q, rest = vectors.question, list(embedder.embed(missing)) if embedder and missing else []
     fresh = iter(rest)
-    return [float(q @ (next(fresh) if c.vector is None else c.vector)) for c in top]
+    rows = np.asarray(
+        [next(fresh) if c.vector is None else c.vector for c in top], dtype=np.float32
+    )
+    mean = rows.mean(axis=0)
+    return [float(v) for v in rows @ q], [float(v) for v in _cosines(q - mean, rows - mean)]
+
+
+def _cosines(vector: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1) * np.linalg.norm(vector)
+    return np.asarray(rows @ vector / np.maximum(norms, 1e-9))
 
 
 def score(top: list[Candidate], model: Model) -> tuple[list[Candidate], float]:
@@ -212,7 +229,7 @@ def answer_sentences(
 ) -> tuple[list[Pick], float]:
     """The picks (none below the model's threshold) and the best sentence's probability."""
     chosen_model = model or default_model()
-    prepared = prepare(question, rarity)
+    prepared = prepare(question, rarity, passages)
     ranked, best = score(shortlist(prepared, passages, embedder, vectors), chosen_model)
     if not ranked or best < chosen_model.threshold:
         return [], best

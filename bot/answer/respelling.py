@@ -1,0 +1,76 @@
+"""Typos in a question, read as the words of the passages retrieved for it.
+
+People type fast: "most poluted us city", "how big was the data leek", "how old is sue byrd".
+Dense retrieval still finds the article, but a misspelt key term is in none of its sentences, so
+every sentence seems to miss the rarest word of the question and the answer is refused.
+
+A key term is read as a word of the retrieved passages when:
+- no passage (nor its title) holds it: a word the passages have is never changed;
+- it is not a common English word (`wordfreq`, Zipf below `ENGLISH_ZIPF`): "cost" must stay
+  "cost" and stay missing, so that "how much will it cost?" is still refused when no passage
+  gives a cost, even if one says "most" or "post";
+- it has at least `MIN_LETTERS` letters, and the passages' words one edit from it (a letter
+  dropped, added, changed, or two neighbours swapped) all have the same stem.
+
+Only the retrieved passages are searched, not the whole index: a few thousand words, so a typo
+rarely has two readings ("poluted": "polluted" in an air-quality story, not "polite"), and the
+lookup is one set intersection per unknown word (a few hundred candidate strings).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from string import ascii_lowercase
+
+from ingest.index.language.rarity import zipf
+from ingest.index.language.tokens import KeyTerm, stem, words
+
+MIN_LETTERS = 4
+ENGLISH_ZIPF = 3.5  # Zipf 3.5 ("mural", "leash"): this common, a real word, not a typo
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one edit from `word` (deletion, transposition, substitution, insertion)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in ascii_lowercase}
+    inserts = {a + c + b for a, b in splits for c in ascii_lowercase}
+    return (deletes | swaps | replaces | inserts) - {word}
+
+
+def respelled(
+    terms: Iterable[KeyTerm], vocabulary: set[str], held: Callable[[str], bool]
+) -> list[KeyTerm]:
+    """`terms`, each one that looks misspelt read as the one word of `vocabulary` (the passages'
+    lower-case words) it is one edit from; `held(stem)`: whether the passages hold a stem."""
+    return [_reading(term, vocabulary, held) or term for term in terms]
+
+
+def corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[KeyTerm]) -> str:
+    """`question` with each misspelt word of `terms` replaced by its reading in `read`."""
+    for before, after in zip(terms, read, strict=True):
+        if before.word != after.word:
+            pattern = rf"(?<!\w){re.escape(before.word)}(?!\w)"
+            question = re.sub(pattern, after.word, question, flags=re.IGNORECASE)
+    return question
+
+
+def passage_words(texts: Iterable[str]) -> set[str]:
+    """The lower-case words of `texts`, the vocabulary typos are read against."""
+    return {word for text in texts for word in words(text) if len(word) >= MIN_LETTERS}
+
+
+def _reading(term: KeyTerm, vocabulary: set[str], held: Callable[[str], bool]) -> KeyTerm | None:
+    word = term.word
+    if len(word) < MIN_LETTERS or not word.isalpha() or held(term.stem):
+        return None
+    if zipf(word) >= ENGLISH_ZIPF:
+        return None
+    near = one_edit(word) & vocabulary
+    stems = {stem(w) for w in near}
+    if len(stems) != 1:
+        return None
+    chosen = min(near)  # the stems agree; any spelling of it will do
+    return KeyTerm(chosen, stems.pop())

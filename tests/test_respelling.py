@@ -1,0 +1,70 @@
+"""Typos in questions, read as the words of the retrieved passages."""
+
+from __future__ import annotations
+
+from bot.answer.answerability import prepare
+from bot.answer.models import Passage
+from bot.answer.respelling import corrected, one_edit, passage_words, respelled
+from bot.app import build_citebot
+from bot.settings import Settings
+from ingest.index.language.tokens import key_terms
+
+AIR = "Los Angeles remained the most polluted city in the report, which also tracks Delhi."
+
+
+def _read(question: str, passage: str) -> list[str]:
+    never_held = lambda _stem: False  # noqa: E731
+    return [t.word for t in respelled(key_terms(question), passage_words([passage]), never_held)]
+
+
+def test_one_edit_covers_the_four_typos_people_make() -> None:
+    near = one_edit("polluted")
+    assert {"poluted", "pollutde", "pollated", "pollluted"} <= near
+    assert "polluted" not in near
+
+
+def test_a_misspelt_word_is_read_as_the_passage_word_one_edit_away() -> None:
+    assert _read("most poluted city in the report", AIR) == ["polluted", "city", "report"]
+
+
+def test_a_common_english_word_stays_as_typed_so_a_missing_detail_stays_missing() -> None:
+    # "cost" is one edit from "most", but it is a word: changing it would make a question the
+    # passage does not answer look answered.
+    assert _read("how much will the cost be", AIR) == ["cost"]
+
+
+def test_a_typo_with_two_readings_stays_as_typed() -> None:
+    assert _read("the data leek", "The leak was huge. Hackers seek buyers.") == ["data", "leek"]
+
+
+def test_a_word_the_passages_hold_is_never_changed() -> None:
+    terms = key_terms("delhi polution")
+    assert [t.word for t in respelled(terms, {"dehli", "pollution"}, lambda s: s == "delhi")] == [
+        "delhi",
+        "pollution",
+    ]
+
+
+def test_the_question_text_is_corrected_where_it_was_misspelt() -> None:
+    before = key_terms("Most Poluted city?")
+    after = respelled(before, passage_words([AIR]), lambda _s: False)
+    assert corrected("Most Poluted city?", before, after) == "Most polluted city?"
+
+
+def test_prepare_reads_typos_against_the_retrieved_passages() -> None:
+    passage = Passage("c1", "d1", AIR, "IQAir report")
+    question = prepare("most poluted us city", None, [passage])
+
+    assert "pollut" in {t.stem for t in question.terms}
+    assert question.text == "most polluted us city"
+    assert prepare("most poluted us city", None).text == "most poluted us city"  # no passages
+
+
+def test_a_misspelt_company_name_is_answered_like_the_right_one(seeded_settings: Settings) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+    typed = answerer.answer("What's Hnoda's goal for 2040?")
+    right = answerer.answer("What's Honda's goal for 2040?")
+
+    assert not typed.refused
+    assert "100 percent electric and fuel cell vehicle sales by 2040" in typed.text
+    assert typed.answerability == right.answerability
