@@ -45,6 +45,12 @@ def test_a_word_the_passages_hold_is_never_changed() -> None:
     ]
 
 
+def test_only_the_first_few_unknown_words_are_looked_up() -> None:
+    passage = "zebra " * 3 + " ".join(f"zorb{c}x" for c in "abcdefgh")
+    typed = " ".join(f"zorb{c}" for c in "abcdefgh")  # eight words, each one edit from one there
+    assert _read(typed, passage) == [f"zorb{c}x" for c in "abcdef"] + ["zorbg", "zorbh"]
+
+
 def test_the_question_text_is_corrected_where_it_was_misspelt() -> None:
     before = key_terms("Most Poluted city?")
     after = respelled(before, passage_words([AIR]), lambda _s: False)

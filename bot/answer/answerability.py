@@ -205,7 +205,7 @@ def _holds(stems: set[str] | frozenset[str], stem: str) -> bool:
     return at < len(ordered) and ordered[at].startswith(stem)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # passages' stem sets recur across a question's candidates
 def _ordered(stems: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(stems))
 

@@ -12,7 +12,8 @@ A key term is read as a word of the retrieved passages when:
 - it has at least `MIN_LETTERS` letters, and the passages' words one edit from it (a letter
   dropped, added, changed, or two neighbours swapped) all have the same stem.
 
-Only the retrieved passages are searched, not the whole index: a few thousand words, so a typo
+At most `MAX_TRIED` unknown words of a question are looked up. Only the retrieved passages are
+searched, not the whole index: a few thousand words, so a typo
 rarely has two readings ("poluted": "polluted" in an air-quality story, not "polite"), and the
 lookup is one set intersection per unknown word (a few hundred candidate strings).
 """
@@ -27,6 +28,7 @@ from ingest.index.language.rarity import zipf
 from ingest.index.language.tokens import KeyTerm, stem, words
 
 MIN_LETTERS = 4
+MAX_TRIED = 6  # unknown words looked up per question: more than that is not a few typos
 ENGLISH_ZIPF = 3.5  # Zipf 3.5 ("mural", "leash"): this common, a real word, not a typo
 
 
@@ -45,7 +47,14 @@ def respelled(
 ) -> list[KeyTerm]:
     """`terms`, each one that looks misspelt read as the one word of `vocabulary` (the passages'
     lower-case words) it is one edit from; `held(stem)`: whether the passages hold a stem."""
-    return [_reading(term, vocabulary, held) or term for term in terms]
+    out, tried = [], 0
+    for term in terms:
+        reading = None
+        if tried < MAX_TRIED and _unknown(term, held):
+            tried += 1
+            reading = _reading(term, vocabulary)
+        out.append(reading or term)
+    return out
 
 
 def corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[KeyTerm]) -> str:
@@ -62,13 +71,16 @@ def passage_words(texts: Iterable[str]) -> set[str]:
     return {word for text in texts for word in words(text) if len(word) >= MIN_LETTERS}
 
 
-def _reading(term: KeyTerm, vocabulary: set[str], held: Callable[[str], bool]) -> KeyTerm | None:
+def _unknown(term: KeyTerm, held: Callable[[str], bool]) -> bool:
+    """A word that may be misspelt: long enough, letters only, not English, not in a passage."""
     word = term.word
-    if len(word) < MIN_LETTERS or not word.isalpha() or held(term.stem):
-        return None
-    if zipf(word) >= ENGLISH_ZIPF:
-        return None
-    near = one_edit(word) & vocabulary
+    if len(word) < MIN_LETTERS or not word.isalpha() or zipf(word) >= ENGLISH_ZIPF:
+        return False
+    return not held(term.stem)
+
+
+def _reading(term: KeyTerm, vocabulary: set[str]) -> KeyTerm | None:
+    near = one_edit(term.word) & vocabulary
     stems = {stem(w) for w in near}
     if len(stems) != 1:
         return None
