@@ -177,7 +177,7 @@ def shipped(
     cases: Sequence[Case],
     averaged: FoldScore,
     sources: list[str],
-    by_source: dict[str, FoldScore] | None = None,
+    by_source: dict[str, FoldScore],
 ) -> Model:
     """The model fitted on every case, with its provenance and fold-averaged numbers (overall
     and per questions file)."""
@@ -188,6 +188,6 @@ def shipped(
         "sources": sources,
         "features": list(FEATURES),
         "kfold": _rounded(averaged),
-        "kfold_by_source": {name: _rounded(score) for name, score in (by_source or {}).items()},
+        "kfold_by_source": {name: _rounded(score) for name, score in by_source.items()},
     }
     return dataclasses.replace(model, meta=meta)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.answer.answerability import prepare
 from bot.answer.models import Passage
-from bot.answer.respelling import corrected, one_edit, passage_words, respelled
+from bot.answer.respelling import one_edit, respell
 from bot.app import build_citebot
 from bot.settings import Settings
 from ingest.index.language.tokens import key_terms
@@ -12,9 +12,14 @@ from ingest.index.language.tokens import key_terms
 AIR = "Los Angeles remained the most polluted city in the report, which also tracks Delhi."
 
 
+def _never_held(_stem: str) -> bool:
+    return False
+
+
 def _read(question: str, passage: str) -> list[str]:
-    never_held = lambda _stem: False  # noqa: E731
-    return [t.word for t in respelled(key_terms(question), passage_words([passage]), never_held)]
+    passages = [Passage("c1", "d1", passage, "")]
+    _, read = respell(question, key_terms(question), passages, _never_held)
+    return [t.word for t in read]
 
 
 def test_one_edit_covers_the_four_typos_people_make() -> None:
@@ -38,11 +43,11 @@ def test_a_typo_with_two_readings_stays_as_typed() -> None:
 
 
 def test_a_word_the_passages_hold_is_never_changed() -> None:
-    terms = key_terms("delhi polution")
-    assert [t.word for t in respelled(terms, {"dehli", "pollution"}, lambda s: s == "delhi")] == [
-        "delhi",
-        "pollution",
-    ]
+    passages = [Passage("c1", "d1", "dehli pollution", "")]
+    _, read = respell(
+        "delhi polution", key_terms("delhi polution"), passages, {"delhi"}.__contains__
+    )
+    assert [t.word for t in read] == ["delhi", "pollution"]
 
 
 def test_only_the_first_few_unknown_words_are_looked_up() -> None:
@@ -52,9 +57,9 @@ def test_only_the_first_few_unknown_words_are_looked_up() -> None:
 
 
 def test_the_question_text_is_corrected_where_it_was_misspelt() -> None:
-    before = key_terms("Most Poluted city?")
-    after = respelled(before, passage_words([AIR]), lambda _s: False)
-    assert corrected("Most Poluted city?", before, after) == "Most polluted city?"
+    passages = [Passage("c1", "d1", AIR, "")]
+    text, _ = respell("Most Poluted city?", key_terms("Most Poluted city?"), passages, _never_held)
+    assert text == "Most polluted city?"
 
 
 def test_prepare_reads_typos_against_the_retrieved_passages() -> None:

@@ -225,7 +225,7 @@ def _names(sentence: str, question_stems: set[str]) -> list[Span]:
     return out
 
 
-COMMON_ZIPF = 5.2  # "several" 5.4, "police" 5.3; "China" 5.1 and "Apple" 4.8 stay names
+SENTENCE_START_ZIPF = 5.2  # "several" 5.4, "police" 5.3; "China" 5.1 and "Apple" 4.8 stay names
 
 
 def _capitalised_word(sentence: str, match: re.Match[str]) -> bool:
@@ -233,7 +233,7 @@ def _capitalised_word(sentence: str, match: re.Match[str]) -> bool:
     colleges ...", "However, ..."): not a name."""
     text = match.group(0)
     starts = not sentence[: match.start()].strip(" \"“‘'(")
-    return starts and " " not in text and zipf(text.lower()) >= COMMON_ZIPF
+    return starts and " " not in text and zipf(text.lower()) >= SENTENCE_START_ZIPF
 
 
 def typed_spans(kind: str, sentence: str, question: str) -> list[Span]:

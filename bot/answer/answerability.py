@@ -40,7 +40,7 @@ import numpy as np
 
 from bot.answer.answer_types import answer_kind, offers
 from bot.answer.models import Passage
-from bot.answer.respelling import corrected, passage_words, respelled
+from bot.answer.respelling import respell
 from ingest.index.language.tokens import KeyTerm, key_terms, terms
 
 FEATURES = (
@@ -216,11 +216,8 @@ def prepare(question: str, rarity: Rarity | None, passages: Sequence[Passage] = 
     found = tuple(key_terms(question))
     text = question
     if passages and found:
-        offered = frozenset().union(*(passage_stems(p.text, p.title) for p in passages))
-        vocabulary = passage_words(f"{p.title}\n{p.text}" for p in passages)
-        read = tuple(respelled(found, vocabulary, lambda stem: _holds(offered, stem)))
-        text = corrected(question, found, read)
-        found = read
+        stems = [passage_stems(p.text, p.title) for p in passages]
+        text, found = respell(question, found, passages, lambda s: any(_holds(t, s) for t in stems))
     weigh = rarity or (lambda _w, _s: 1.0)
     return Question(text, found, tuple(weigh(t.word, t.stem) for t in found), answer_kind(question))
 

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from string import ascii_lowercase
 
+from bot.answer.models import Passage
 from ingest.index.language.rarity import zipf
 from ingest.index.language.tokens import KeyTerm, stem, words
 
@@ -42,22 +43,29 @@ def one_edit(word: str) -> set[str]:
     return (deletes | swaps | replaces | inserts) - {word}
 
 
-def respelled(
-    terms: Iterable[KeyTerm], vocabulary: set[str], held: Callable[[str], bool]
-) -> list[KeyTerm]:
-    """`terms`, each one that looks misspelt read as the one word of `vocabulary` (the passages'
-    lower-case words) it is one edit from; `held(stem)`: whether the passages hold a stem."""
-    out, tried = [], 0
+def respell(
+    question: str,
+    terms: Sequence[KeyTerm],
+    passages: Sequence[Passage],
+    held: Callable[[str], bool],
+) -> tuple[str, tuple[KeyTerm, ...]]:
+    """`question` and its key `terms`, each misspelt one read as the one word of the `passages`
+    it is one edit from; `held(stem)`: whether the passages hold a stem. The passages' words are
+    only gathered when some term may be misspelt."""
+    vocabulary: set[str] | None = None
+    read, tried = [], 0
     for term in terms:
         reading = None
         if tried < MAX_TRIED and _unknown(term, held):
             tried += 1
+            if vocabulary is None:
+                vocabulary = _words(f"{p.title}\n{p.text}" for p in passages)
             reading = _reading(term, vocabulary)
-        out.append(reading or term)
-    return out
+        read.append(reading or term)
+    return _corrected(question, terms, read), tuple(read)
 
 
-def corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[KeyTerm]) -> str:
+def _corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[KeyTerm]) -> str:
     """`question` with each misspelt word of `terms` replaced by its reading in `read`."""
     for before, after in zip(terms, read, strict=True):
         if before.word != after.word:
@@ -66,7 +74,7 @@ def corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[KeyTerm]) 
     return question
 
 
-def passage_words(texts: Iterable[str]) -> set[str]:
+def _words(texts: Iterable[str]) -> set[str]:
     """The lower-case words of `texts`, the vocabulary typos are read against."""
     return {word for text in texts for word in words(text) if len(word) >= MIN_LETTERS}
 
