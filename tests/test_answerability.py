@@ -84,3 +84,23 @@ def test_centred_similarity_favours_what_a_sentence_adds_to_the_story(
     assert len(plain) == len(centred) == 3
     assert int(np.argmax(centred)) == 2
     assert centred[2] - max(centred[:2]) > plain[2] - max(plain[:2])  # the story is taken out
+
+
+def test_ask_coverage_counts_the_sentence_that_asks_not_the_scene_it_sets() -> None:
+    question = prepare(
+        "Deshaun Watson was suspended for six games by the league. Which team does he play for?",
+        None,
+    )
+    restated = frozenset(terms("Watson was suspended for six games by the league"))
+    answer = frozenset(terms("The Browns team he plays for"))
+
+    assert question.ask_coverage(answer) == 1.0
+    assert question.ask_coverage(restated) == 0.0
+    assert question.coverage(restated) > question.coverage(answer)  # what plain coverage prefers
+
+
+def test_a_one_sentence_question_asks_with_all_its_terms() -> None:
+    question = prepare("Where will the new Micra be built?", None)
+    built = frozenset(terms("The Micra will be built in France"))
+
+    assert question.ask_coverage(built) == question.coverage(built)

@@ -25,6 +25,7 @@ spaCy costs 2.4-3.1 s to import and load in a fresh process (a cold `citebot ask
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ingest.index.language.rarity import zipf
 from ingest.index.language.tokens import QUESTION_WORDS, key_stems, stem, terms
@@ -209,12 +210,16 @@ def _found(pattern: re.Pattern[str], sentence: str, group: int = 0) -> list[Span
     return [(m.start(group), m.end(group), 1.0) for m in pattern.finditer(sentence)]
 
 
-def _names(sentence: str, question_stems: set[str]) -> list[Span]:
+def _names(
+    sentence: str, question_stems: set[str], proper: frozenset[str] | None = None
+) -> list[Span]:
     out = []
     for match in _NAME.finditer(sentence):
-        if _capitalised_word(sentence, match):
+        if _capitalised_word(sentence, match, proper):
             continue
         words = [w for w in match.group(0).split() if w.strip(".’'") not in _NOT_NAMES]
+        if all(_bare(w) in _CALENDAR for w in words):
+            continue  # "Wednesday", "March": a date, not a name
         stems = {s for w in words for s in terms(w)}
         if (
             words
@@ -226,18 +231,47 @@ def _names(sentence: str, question_stems: set[str]) -> list[Span]:
 
 
 SENTENCE_START_ZIPF = 5.2  # "several" 5.4, "police" 5.3; "China" 5.1 and "Apple" 4.8 stay names
+NAME_ZIPF = 3.0  # rarer than this, a capitalised word is a name even with no other evidence
+_CALENDAR = frozenset(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    May June July August September October November December Jan Feb Aug Sept Sep Oct Nov Dec
+    Today Tonight Tomorrow Yesterday""".split()  # noqa: SIM905
+)
+# A capitalised word in the middle of a sentence: after a word, a comma or a bracket.
+_MID_CAPITAL = re.compile(r"(?<=[\w,;)] )[A-Z][\w’'&-]*")
 
 
-def _capitalised_word(sentence: str, match: re.Match[str]) -> bool:
-    """True for one common word capitalised only because it starts the sentence ("Several
-    colleges ...", "However, ..."): not a name."""
+def proper_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words `texts` capitalise in the middle of a sentence: what they treat as names."""
+    return frozenset(_bare(m.group(0)) for text in texts for m in _MID_CAPITAL.finditer(text))
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,’'").removesuffix("’s").removesuffix("'s")
+
+
+def _capitalised_word(
+    sentence: str, match: re.Match[str], proper: frozenset[str] | None = None
+) -> bool:
+    """True for one word capitalised only because it starts the sentence ("Several colleges
+    ...", "Moreover, ..."): not a name. With `proper` (the passages' `proper_words`), such a
+    word is a name only when the passages capitalise it elsewhere too, or it is rare (truecasing
+    by the text's own evidence); without it, when it is not a common word."""
     text = match.group(0)
     starts = not sentence[: match.start()].strip(" \"“‘'(")
-    return starts and " " not in text and zipf(text.lower()) >= SENTENCE_START_ZIPF
+    if not starts or " " in text:
+        return False
+    frequency = zipf(text.lower())
+    if frequency >= SENTENCE_START_ZIPF or proper is None:
+        return frequency >= SENTENCE_START_ZIPF
+    return _bare(text) not in proper and frequency >= NAME_ZIPF
 
 
-def typed_spans(kind: str, sentence: str, question: str) -> list[Span]:
-    """Where `sentence` holds an answer of `kind` that `question` lacks ([] for "thing")."""
+def typed_spans(
+    kind: str, sentence: str, question: str, proper: frozenset[str] | None = None
+) -> list[Span]:
+    """Where `sentence` holds an answer of `kind` that `question` lacks ([] for "thing");
+    `proper`: the words its passages capitalise mid-sentence (`proper_words`)."""
     lowered = question.lower()
     if kind in ("money", "percent"):
         exact = MONEY if kind == "money" else PERCENT
@@ -257,10 +291,10 @@ def typed_spans(kind: str, sentence: str, question: str) -> list[Span]:
             for s in _found(_PLACE, sentence, 1)
             if set(terms(sentence[s[0] : s[1]])) - question_stems
         ]
-        names = [(a, b, 0.5) for a, b, _ in _names(sentence, question_stems)]
+        names = [(a, b, 0.5) for a, b, _ in _names(sentence, question_stems, proper)]
         return places + names
     if kind == "name":
-        return _names(sentence, question_stems)
+        return _names(sentence, question_stems, proper)
     return []
 
 
@@ -287,9 +321,10 @@ def _measured(spans: list[Span], sentence: str, question_lower: str) -> list[Spa
     return out
 
 
-def offers(kind: str, sentence: str, question: str) -> float:
+def offers(kind: str, sentence: str, question: str, proper: frozenset[str] | None = None) -> float:
     """0..1: how much `sentence` offers an answer of `kind` that `question` does not contain."""
     if kind != "thing":
-        return max((score for _, _, score in typed_spans(kind, sentence, question)), default=0.0)
+        spans = typed_spans(kind, sentence, question, proper)
+        return max((score for _, _, score in spans), default=0.0)
     new = set(terms(sentence)) - key_stems(question)
     return min(len(new), 4) / 4

@@ -7,6 +7,10 @@ The signals hold for any article set, not one dataset:
   passage and title hold;
 - missing: the weight of the most informative key term that the whole passage lacks (the article
   covers the story but not the asked detail);
+- ask coverage: coverage, with the sentence before, of the key terms of the sentence that asks
+  ("... was suspended six games for violating the NFL's policy. Which team does Watson play
+  for?"): a question that sets the scene first is answered by what the asking sentence wants,
+  not by the sentence that restates the scene;
 - detail coverage: coverage of the key terms that no retrieved title holds. The titles name the
   story ("Honda", "Nissan"); what is left is the asked detail ("goal", "built", "cost"), which a
   sentence that merely mentions the story lacks;
@@ -30,6 +34,7 @@ import bisect
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -41,6 +46,7 @@ import numpy as np
 from bot.answer.answer_types import answer_kind, offers
 from bot.answer.models import Passage
 from bot.answer.respelling import respell
+from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import KeyTerm, key_terms, terms
 
 FEATURES = (
@@ -55,6 +61,7 @@ FEATURES = (
     "lede",
     "detail_coverage",
     "centred_similarity",
+    "ask_coverage",
 )
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 Rarity = Callable[[str, str], float]  # (word, stem) -> 0..1
@@ -125,8 +132,8 @@ class Model:
 
 # Before any fit: the hand weights the extractive answerer used, as a logistic model.
 PRIOR = Model(
-    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2, 0.0, 0.0),
-    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0, 0.0, 0.0),
+    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2, 0.0, 0.0, 0.0),
+    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0),
     bias=-3.0,
     threshold=0.3,
     topic_threshold=0.3,
@@ -157,6 +164,7 @@ class Question:
     terms: tuple[KeyTerm, ...]
     weights: tuple[float, ...]
     kind: str
+    asking: frozenset[str] = frozenset()  # stems of the sentence that asks (all when one)
 
     @property
     def total(self) -> float:
@@ -174,6 +182,16 @@ class Question:
             w for t, w in zip(self.terms, self.weights, strict=True) if not _holds(stems, t.stem)
         ]
         return max(absent, default=0.0)
+
+    def ask_coverage(self, stems: set[str] | frozenset[str]) -> float:
+        """`coverage` over the key terms of the sentence that asks (`coverage` when none)."""
+        asked = [
+            (t, w) for t, w in zip(self.terms, self.weights, strict=True) if t.stem in self.asking
+        ]
+        total = sum(w for _, w in asked)
+        if total <= 0:
+            return self.coverage(stems)
+        return sum(w for t, w in asked if _holds(stems, t.stem)) / total
 
     def detail_coverage(self, stems: set[str] | frozenset[str], story: frozenset[str]) -> float:
         """`coverage` over the key terms that `story` (the retrieved titles' stems) lacks; 1.0
@@ -219,7 +237,21 @@ def prepare(question: str, rarity: Rarity | None, passages: Sequence[Passage] = 
         stems = [passage_stems(p.text, p.title) for p in passages]
         text, found = respell(question, found, passages, lambda s: any(_holds(t, s) for t in stems))
     weigh = rarity or (lambda _w, _s: 1.0)
-    return Question(text, found, tuple(weigh(t.word, t.stem) for t in found), answer_kind(question))
+    weights = tuple(weigh(t.word, t.stem) for t in found)
+    return Question(text, found, weights, answer_kind(question), asking_stems(text))
+
+
+_ASKS = re.compile(r"\?|\b(?:who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
+
+
+def asking_stems(question: str) -> frozenset[str]:
+    """The key stems of the sentence of `question` that asks: the last with a question mark or
+    a question word, or the last one (every stem when it is one sentence)."""
+    parts = [s.text for s in split_sentences(question)]
+    if len(parts) < 2:
+        return frozenset(t.stem for t in key_terms(question))
+    asking = [p for p in parts if _ASKS.search(p)]
+    return frozenset(t.stem for t in key_terms((asking or parts)[-1]))
 
 
 @lru_cache(maxsize=1024)  # the on-topic gate and the shortlist both ask, per question
@@ -236,14 +268,16 @@ def features_row(
     passage: frozenset[str],
     *,
     story: frozenset[str],
+    proper: frozenset[str] | None = None,
     rank: int,
     lede: bool,
     similarity: float,
     centred: float,
 ) -> list[float]:
     """One sentence's features, in `FEATURES` order (`context`: the sentence before it; `story`:
-    the stems of the retrieved passages' titles)."""
-    offered = offers(question.kind, sentence, question.text)
+    the stems of the retrieved passages' titles; `proper`: the words they capitalise
+    mid-sentence, `answer_types.proper_words`)."""
+    offered = offers(question.kind, sentence, question.text, proper)
     return [
         question.coverage(sentence_stems),
         question.coverage(sentence_stems | context),
@@ -256,6 +290,7 @@ def features_row(
         float(lede),
         question.detail_coverage(sentence_stems | context, story),
         centred,
+        question.ask_coverage(sentence_stems | context),
     ]
 
 

@@ -18,8 +18,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bot.answer.answer_types import offers
+from bot.answer.answer_types import offers, proper_words
 from bot.answer.answerability import (
+    FEATURES,
     Model,
     Question,
     Rarity,
@@ -36,6 +37,8 @@ MIN_CHARS = 25
 MAX_CHARS = 600
 SHORTLIST = 8  # candidates that get the full model (their similarity is stored at ingest)
 SECOND = 0.3  # a second sentence needs at least this share of the first's probability
+REPEATS = 0.5  # ... and at least this share of its words not in the first
+_OFFERED = FEATURES.index("answer_type")
 
 
 class SentenceEmbedder(Protocol):
@@ -115,11 +118,12 @@ def shortlist(
     if not pool:
         return []
     offered = {i: passage_stems(p.text, p.title) for i, p in enumerate(passages)}
+    proper = proper_words(p.text for p in passages)
     for candidate in pool:
         candidate.stems = frozenset(terms(candidate.text))
         candidate.score = (
             question.coverage(candidate.stems)
-            + 0.5 * offers(question.kind, candidate.text, question.text)
+            + 0.5 * offers(question.kind, candidate.text, question.text, proper)
             + 0.6 / (1 + candidate.passage_index)
             + 0.3 * candidate.lede
         )
@@ -136,6 +140,7 @@ def shortlist(
                 frozenset(terms(candidate.before)),
                 offered[candidate.passage_index],
                 story=story,
+                proper=proper,
                 rank=candidate.passage_index,
                 lede=candidate.lede,
                 similarity=similarity,
@@ -239,7 +244,10 @@ def answer_sentences(
 def choose(
     question: Question, ranked: list[Candidate], max_sentences: int, max_chars: int
 ) -> list[Pick]:
-    """The best candidate and, when it adds an asked-for term, a second one."""
+    """The best candidate and, when it is likely enough too, a second one: the right answer is
+    often the runner-up ("Microsoft ... in a deal worth nearly $70 billion." then "The
+    all-cash transaction is valued at $68.7 billion"). It must bring a key term of the question
+    that the first lacks or a full answer of the asked kind, and not repeat the first."""
     chosen = [ranked[0]]
     covered = set(ranked[0].stems)
     wanted = {t.stem for t in question.terms}
@@ -248,13 +256,21 @@ def choose(
             break
         if sum(len(c.text) for c in chosen) + len(candidate.text) > max_chars:
             continue
-        if not (wanted & candidate.stems) - covered:
-            # A further sentence must bring a key term of the question that the answer lacks;
-            # otherwise it is filler ("a spokesperson declined to comment") next to the answer.
+        if not (wanted & candidate.stems) - covered and not _typed_answer(question, candidate):
+            # Neither an asked-for term the answer lacks nor an answer of the asked kind: filler
+            # next to the answer ("a spokesperson declined to comment", a byline).
             continue
+        if len(candidate.stems - ranked[0].stems) < REPEATS * len(candidate.stems):
+            continue  # mostly what the answer already says ("Honda targets ... by 2040" again)
         covered |= candidate.stems
         chosen.append(candidate)
     return [Pick(c.text, c.passage_index, c.score, question.coverage(c.stems)) for c in chosen]
+
+
+def _typed_answer(question: Question, candidate: Candidate) -> bool:
+    """True when the candidate fully offers an answer of a typed kind (a name, a place, an
+    amount, a date) that the question lacks."""
+    return question.kind != "thing" and candidate.features[_OFFERED] >= 1.0
 
 
 def compose(picks: list[Pick]) -> str:
