@@ -262,8 +262,10 @@ def _capitalised_word(
     if not starts or " " in text:
         return False
     frequency = zipf(text.lower())
-    if frequency >= SENTENCE_START_ZIPF or proper is None:
-        return frequency >= SENTENCE_START_ZIPF
+    if frequency >= SENTENCE_START_ZIPF:
+        return True
+    if proper is None:
+        return False
     return _bare(text) not in proper and frequency >= NAME_ZIPF
 
 

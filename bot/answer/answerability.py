@@ -185,26 +185,25 @@ class Question:
 
     def ask_coverage(self, stems: set[str] | frozenset[str]) -> float:
         """`coverage` over the key terms of the sentence that asks (`coverage` when none)."""
-        asked = [
-            (t, w) for t, w in zip(self.terms, self.weights, strict=True) if t.stem in self.asking
-        ]
-        total = sum(w for _, w in asked)
-        if total <= 0:
-            return self.coverage(stems)
-        return sum(w for t, w in asked if _holds(stems, t.stem)) / total
+        share = self._share(stems, lambda stem: stem in self.asking)
+        return self.coverage(stems) if share is None else share
 
     def detail_coverage(self, stems: set[str] | frozenset[str], story: frozenset[str]) -> float:
         """`coverage` over the key terms that `story` (the retrieved titles' stems) lacks; 1.0
         when the story holds every key term."""
-        detail = [
-            (t, w)
-            for t, w in zip(self.terms, self.weights, strict=True)
-            if not _holds(story, t.stem)
-        ]
-        total = sum(w for _, w in detail)
-        if not detail or total <= 0:
-            return 1.0
-        return sum(w for t, w in detail if _holds(stems, t.stem)) / total
+        share = self._share(stems, lambda stem: not _holds(story, stem))
+        return 1.0 if share is None else share
+
+    def _share(
+        self, stems: set[str] | frozenset[str], counted: Callable[[str], bool]
+    ) -> float | None:
+        """Weighted share among `stems` of the key terms whose stem is `counted` (None when
+        those weigh nothing)."""
+        kept = [(t, w) for t, w in zip(self.terms, self.weights, strict=True) if counted(t.stem)]
+        total = sum(w for _, w in kept)
+        if total <= 0:
+            return None
+        return sum(w for t, w in kept if _holds(stems, t.stem)) / total
 
 
 PREFIX = 4  # a stem this long also matches longer words it begins ("europ" in "european")
