@@ -42,6 +42,13 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
         ("most polluted us city in the report", "place"),
         ("At which restaurant will the lunch take place?", "name"),
         ("Since what year has Phil made forecasts?", "date"),
+        # the first question word asks; a later "when", "where" or "who" sets the scene
+        ("how old was the pilot when she landed", "number"),
+        ("Where was the senator when the storm hit?", "place"),
+        ("Which team did he join when he left Chicago?", "name"),
+        ("What is the name of the farm where the fossil was dug up?", "name"),
+        ("When did the mayor who resigned take office?", "date"),
+        ("The storm hit on Monday. Where did it make landfall?", "place"),
     ],
 )
 def test_answer_kind(question: str, kind: str) -> None:

@@ -42,6 +42,13 @@ def test_a_typo_with_two_readings_stays_as_typed() -> None:
     assert _read("the data leek", "The leak was huge. Hackers seek buyers.") == ["data", "leek"]
 
 
+def test_a_typo_of_a_stopword_is_no_key_term() -> None:
+    # "thier" is "their": a word that says nothing about the topic, so no passage should be
+    # judged by whether it holds it.
+    passage = "Their rocket launch is set for Friday, the agency said."
+    assert _read("when is thier rocket launch", passage) == ["rocket", "launch"]
+
+
 def test_a_word_the_passages_hold_is_never_changed() -> None:
     passages = [Passage("c1", "d1", "dehli pollution", "")]
     _, read = respell(

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 
 from ingest.index.language.rarity import zipf
+from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import QUESTION_WORDS, key_stems, stem, terms
 
 _PERCENT_Q = re.compile(
@@ -148,9 +149,36 @@ _NOT_NAMES = frozenset(
 )
 
 
+_ASKS = re.compile(r"\?|\b(?:who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
+_QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|which|where|when|why|how)\b")
+_SUBORDINATE = re.compile(r"\b(?:who|whom|whose|where|when)\b")
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence of `question` that asks: the last with a question mark or a question word,
+    else the last one ("... was suspended six games. Which team does Watson play for?")."""
+    parts = [s.text for s in split_sentences(question)]
+    if len(parts) < 2:
+        return question
+    asking = [p for p in parts if _ASKS.search(p)]
+    return (asking or parts)[-1]
+
+
+def _asking_clause(question: str) -> str:
+    """The lower-cased asking sentence with any "who", "when" or "where" after its first question
+    word blanked: those open a clause about the scene ("how old was he *when* he died", "where
+    was he *when* the drone hit"); the first question word says what is asked."""
+    q = asking_sentence(question).lower()
+    first = _QUESTION_WORD.search(q)
+    if first is None:
+        return q
+    return q[: first.end()] + _SUBORDINATE.sub("that", q[first.end() :])
+
+
 def answer_kind(question: str) -> str:
-    """The kind of answer `question` wants (see the module docstring)."""
-    q = question.lower()
+    """The kind of answer `question` wants (see the module docstring), read from its asking
+    clause (`_asking_clause`)."""
+    q = _asking_clause(question)
     if _PERCENT_Q.search(q):
         return "percent"
     if _MONEY_Q.search(q):

@@ -34,7 +34,6 @@ import bisect
 import dataclasses
 import json
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -43,10 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer.answer_types import answer_kind, offers
+from bot.answer.answer_types import answer_kind, asking_sentence, offers
 from bot.answer.models import Passage
 from bot.answer.respelling import respell
-from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import KeyTerm, key_terms, terms
 
 FEATURES = (
@@ -240,17 +238,10 @@ def prepare(question: str, rarity: Rarity | None, passages: Sequence[Passage] = 
     return Question(text, found, weights, answer_kind(question), asking_stems(text))
 
 
-_ASKS = re.compile(r"\?|\b(?:who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
-
-
 def asking_stems(question: str) -> frozenset[str]:
     """The key stems of the sentence of `question` that asks: the last with a question mark or
     a question word, or the last one (every stem when it is one sentence)."""
-    parts = [s.text for s in split_sentences(question)]
-    if len(parts) < 2:
-        return frozenset(t.stem for t in key_terms(question))
-    asking = [p for p in parts if _ASKS.search(p)]
-    return frozenset(t.stem for t in key_terms((asking or parts)[-1]))
+    return frozenset(t.stem for t in key_terms(asking_sentence(question)))
 
 
 @lru_cache(maxsize=1024)  # the on-topic gate and the shortlist both ask, per question

@@ -26,7 +26,7 @@ from string import ascii_lowercase
 
 from bot.answer.models import Passage
 from ingest.index.language.rarity import zipf
-from ingest.index.language.tokens import KeyTerm, stem, words
+from ingest.index.language.tokens import KeyTerm, is_key_word, stem, words
 
 MIN_LETTERS = 4
 MAX_TRIED = 6  # unknown words looked up per question: more than that is not a few typos
@@ -50,8 +50,9 @@ def respell(
     held: Callable[[str], bool],
 ) -> tuple[str, tuple[KeyTerm, ...]]:
     """`question` and its key `terms`, each misspelt one read as the one word of the `passages`
-    it is one edit from; `held(stem)`: whether the passages hold a stem. The passages' words are
-    only gathered when some term may be misspelt."""
+    it is one edit from; `held(stem)`: whether the passages hold a stem. A typo read as a
+    stopword ("theyre": "there") is no longer a key term. The passages' words are only gathered
+    when some term may be misspelt."""
     vocabulary: set[str] | None = None
     read, tried = [], 0
     for term in terms:
@@ -62,7 +63,7 @@ def respell(
                 vocabulary = _words(f"{p.title}\n{p.text}" for p in passages)
             reading = _reading(term, vocabulary)
         read.append(reading or term)
-    return _corrected(question, terms, read), tuple(read)
+    return _corrected(question, terms, read), tuple(t for t in read if is_key_word(t.word))
 
 
 def _corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[KeyTerm]) -> str:

@@ -80,12 +80,18 @@ class KeyTerm:
     stem: str
 
 
+def is_key_word(word: str) -> bool:
+    """Whether a lower-case word says what a question is about (not a stopword, question word
+    or boilerplate)."""
+    return word not in QUESTION_WORDS and word not in _bm25_stopwords()
+
+
 def key_terms(text: str) -> list[KeyTerm]:
     """The question's content words (no question words or boilerplate), first occurrence each."""
     seen: set[str] = set()
     out: list[KeyTerm] = []
     for word in words(text):
-        if word in QUESTION_WORDS or word in _bm25_stopwords():
+        if not is_key_word(word):
             continue
         stemmed = stem(word)
         if stemmed not in seen:
