@@ -149,8 +149,9 @@ _NOT_NAMES = frozenset(
 )
 
 
-_ASKS = re.compile(r"\?|\b(?:who|whom|whose|what|which|where|when|why|how)\b", re.IGNORECASE)
-_QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|which|where|when|why|how)\b")
+_QUESTION_WORDS = r"\b(?:who|whom|whose|what|which|where|when|why|how)\b"
+_QUESTION_WORD = re.compile(_QUESTION_WORDS)
+_ASKS = re.compile(rf"\?|{_QUESTION_WORDS}", re.IGNORECASE)
 _SUBORDINATE = re.compile(r"\b(?:who|whom|whose|where|when)\b")
 
 

@@ -239,8 +239,7 @@ def prepare(question: str, rarity: Rarity | None, passages: Sequence[Passage] = 
 
 
 def asking_stems(question: str) -> frozenset[str]:
-    """The key stems of the sentence of `question` that asks: the last with a question mark or
-    a question word, or the last one (every stem when it is one sentence)."""
+    """The key stems of `asking_sentence(question)` (every stem when it is one sentence)."""
     return frozenset(t.stem for t in key_terms(asking_sentence(question)))
 
 
