@@ -9,6 +9,8 @@ from bot.answer.answerability import (
     best_threshold,
     conditional_logit_fit,
     default_model,
+    features_row,
+    headline,
     logistic_fit,
     prepare,
 )
@@ -104,3 +106,43 @@ def test_a_one_sentence_question_asks_with_all_its_terms() -> None:
     built = frozenset(terms("The Micra will be built in France"))
 
     assert question.ask_coverage(built) == question.coverage(built)
+
+
+def _headline_features(question: str, sentence: str, title: str) -> tuple[float, float]:
+    asked = prepare(question, None)
+    row = features_row(
+        asked,
+        sentence,
+        frozenset(terms(sentence)),
+        frozenset(),
+        frozenset(terms(sentence)),
+        story=frozenset(terms(title)),
+        title=headline(asked, title),
+        rank=0,
+        lede=False,
+        similarity=0.0,
+        centred=0.0,
+    )
+    return row[FEATURES.index("headline_answer")], row[FEATURES.index("headline_coverage")]
+
+
+def test_a_sentence_that_tells_the_headline_fact_is_marked() -> None:
+    title = "Kanye West to acquire Parler | CNN Business"
+    question = "Which company is Kanye West buying?"
+
+    told = _headline_features(question, "Ye agreed to acquire Parler, the company said.", title)
+    side = _headline_features(question, "West also spoke with Tucker Carlson on Fox.", title)
+
+    assert told == (1.0, 1.0)  # Parler: the asked-for name; acquire and Parler: the title's news
+    assert side == (0.0, 0.0)  # other names, none of the title's news (nor its site's name)
+
+
+def test_a_headline_loses_its_site_name_and_keeps_its_news() -> None:
+    question = prepare("What did Biden say about the pandemic?", None)
+
+    assert [t.word for t in headline(question, "Biden: 'The pandemic is over' | CNN").news] == []
+    assert [t.word for t in headline(question, "Biden on 60 Minutes - CNN Politics").news] == [
+        "60",
+        "minutes",
+    ]
+    assert [t.word for t in headline(question, "Biden says the pandemic is over ...").news] == []

@@ -21,6 +21,10 @@ The signals hold for any article set, not one dataset:
   the sentence's vector pooled from its chunk's embedding at ingest; and the same cosine with
   both vectors centred on the shortlist's mean, which takes out what every candidate shares (the
   story) and leaves what this sentence says about it;
+- headline: whether the sentence says what its article's title says beyond the question. A news
+  title states the article's main fact ("Merriam-Webster's word of the year is gaslighting"), so a
+  sentence whose asked-for answer (a name, a number, ...) is in the title, or that holds the
+  title's words the question lacks, tells that fact rather than a side detail;
 - position: its passage's retrieval rank and whether it is the article's lede.
 
 A logistic model combines them; its weights and the refusal thresholds are fitted on labelled
@@ -34,6 +38,7 @@ import bisect
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -42,9 +47,10 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer.answer_types import answer_kind, asking_sentence, offers
+from bot.answer.answer_types import answer_kind, asking_sentence, offers, typed_spans
 from bot.answer.models import Passage
 from bot.answer.respelling import respell
+from ingest.index.language.rarity import background_weight
 from ingest.index.language.tokens import KeyTerm, key_terms, terms
 
 FEATURES = (
@@ -60,6 +66,8 @@ FEATURES = (
     "detail_coverage",
     "centred_similarity",
     "ask_coverage",
+    "headline_answer",
+    "headline_coverage",
 )
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 Rarity = Callable[[str, str], float]  # (word, stem) -> 0..1
@@ -130,8 +138,8 @@ class Model:
 
 # Before any fit: the hand weights the extractive answerer used, as a logistic model.
 PRIOR = Model(
-    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2, 0.0, 0.0, 0.0),
-    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2, 0.0, 0.0, 0.0, 0.0, 0.0),
+    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
     bias=-3.0,
     threshold=0.3,
     topic_threshold=0.3,
@@ -249,6 +257,46 @@ def passage_stems(text: str, title: str) -> frozenset[str]:
     return frozenset(terms(f"{title}\n{text}"))
 
 
+# A title's trailing site name ("... | CNN Politics", "... - CNN") and cut-off mark ("...").
+_SITE_SUFFIX = re.compile(
+    r"(?:\s+\|\s.*"  # "... | CNN Politics": what follows a bar
+    r"|\s+[-\u2013\u2014]\s+(?:[A-Z][\w.&']*\s*){1,3}"  # "... - CNN": up to three capitalised words
+    r"|\s*(?:\.\.\.|\u2026))$"  # cut off
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """What an article's title says beyond the question: its stems, and its key terms that the
+    question lacks, weighted by background rarity."""
+
+    stems: frozenset[str]
+    news: tuple[KeyTerm, ...]
+    weights: tuple[float, ...]
+
+    def coverage(self, stems: frozenset[str]) -> float:
+        """Weighted share of the title's news among `stems` (0 when the title adds nothing)."""
+        total = sum(self.weights)
+        if total <= 0:
+            return 0.0
+        got = sum(w for t, w in zip(self.news, self.weights, strict=True) if _holds(stems, t.stem))
+        return got / total
+
+
+def headline(question: Question, title: str) -> Headline:
+    """The `Headline` of `title` for `question`, the site's name dropped."""
+    text = title
+    while (cut := _SITE_SUFFIX.sub("", text)) != text:
+        text = cut
+    asked = frozenset(t.stem for t in question.terms)
+    news = tuple(
+        t
+        for t in key_terms(text)
+        if not _holds(asked, t.stem) and not any(_holds(frozenset({t.stem}), s) for s in asked)
+    )
+    return Headline(frozenset(terms(text)), news, tuple(background_weight(t.word) for t in news))
+
+
 def features_row(
     question: Question,
     sentence: str,
@@ -257,6 +305,7 @@ def features_row(
     passage: frozenset[str],
     *,
     story: frozenset[str],
+    title: Headline,
     proper: frozenset[str] | None = None,
     rank: int,
     lede: bool,
@@ -264,9 +313,18 @@ def features_row(
     centred: float,
 ) -> list[float]:
     """One sentence's features, in `FEATURES` order (`context`: the sentence before it; `story`:
-    the stems of the retrieved passages' titles; `proper`: the words they capitalise
-    mid-sentence, `answer_types.proper_words`)."""
-    offered = offers(question.kind, sentence, question.text, proper)
+    the stems of the retrieved passages' titles; `title`: the sentence's own article's; `proper`:
+    the words the passages capitalise mid-sentence, `answer_types.proper_words`)."""
+    told = title.coverage(sentence_stems)
+    if question.kind == "thing":
+        offered = offers(question.kind, sentence, question.text)
+        headlined = told
+    else:
+        spans = typed_spans(question.kind, sentence, question.text, proper)
+        offered = max((score for _, _, score in spans), default=0.0)
+        headlined = max(
+            (score for a, b, score in spans if _within(sentence[a:b], title.stems)), default=0.0
+        )
     return [
         question.coverage(sentence_stems),
         question.coverage(sentence_stems | context),
@@ -280,7 +338,15 @@ def features_row(
         question.detail_coverage(sentence_stems | context, story),
         centred,
         question.ask_coverage(sentence_stems | context),
+        headlined,
+        told,
     ]
+
+
+def _within(span: str, stems: frozenset[str]) -> bool:
+    """Whether every stem of `span` is among `stems` (False for a span without one)."""
+    found = terms(span)
+    return bool(found) and all(s in stems for s in found)
 
 
 def logistic_fit(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 50) -> np.ndarray:

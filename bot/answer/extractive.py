@@ -26,6 +26,7 @@ from bot.answer.answerability import (
     Rarity,
     default_model,
     features_row,
+    headline,
     passage_stems,
     prepare,
 )
@@ -131,6 +132,7 @@ def shortlist(
     top = pool[:SHORTLIST]
     similarities, centred = _similarities(question.text, top, embedder, vectors)
     story = frozenset(stem for p in passages for stem in terms(p.title))
+    titles = {i: headline(question, p.title) for i, p in enumerate(passages)}
     for candidate, similarity, centred_similarity in zip(top, similarities, centred, strict=True):
         candidate.features = tuple(
             features_row(
@@ -140,6 +142,7 @@ def shortlist(
                 frozenset(terms(candidate.before)),
                 offered[candidate.passage_index],
                 story=story,
+                title=titles[candidate.passage_index],
                 proper=proper,
                 rank=candidate.passage_index,
                 lede=candidate.lede,
