@@ -289,6 +289,7 @@ def headline(question: Question, title: str) -> Headline:
     while (cut := _SITE_SUFFIX.sub("", text)) != text:
         text = cut
     asked = frozenset(t.stem for t in question.terms)
+    # A title word is news unless the question has it, either way round ("Japan"/"Japanese").
     news = tuple(
         t
         for t in key_terms(text)
