@@ -132,7 +132,7 @@ def shortlist(
     top = pool[:SHORTLIST]
     similarities, centred = _similarities(question.text, top, embedder, vectors)
     story = frozenset(stem for p in passages for stem in terms(p.title))
-    titles = {i: headline(question, p.title) for i, p in enumerate(passages)}
+    titles = {title: headline(question, title) for title in {p.title for p in passages}}
     for candidate, similarity, centred_similarity in zip(top, similarities, centred, strict=True):
         candidate.features = tuple(
             features_row(
@@ -142,7 +142,7 @@ def shortlist(
                 frozenset(terms(candidate.before)),
                 offered[candidate.passage_index],
                 story=story,
-                title=titles[candidate.passage_index],
+                title=titles[passages[candidate.passage_index].title],
                 proper=proper,
                 rank=candidate.passage_index,
                 lede=candidate.lede,
