@@ -44,6 +44,7 @@ eval: setup
 	$(BIN)/citebot eval "$(SHARED)/dev.jsonl" --out .citebot/eval-dev.jsonl && \
 	$(BIN)/citebot eval eval/natural-dev.jsonl --out .citebot/eval-natural.jsonl && \
 	$(BIN)/citebot eval eval/holdout.jsonl --out .citebot/eval-holdout.jsonl && \
+	$(BIN)/citebot eval eval/holdout2.jsonl --out .citebot/eval-holdout2.jsonl && \
 	$(BIN)/citebot eval-claims eval/claims.jsonl --shared "$(SHARED)"
 
 bench: setup

@@ -45,6 +45,18 @@ def test_key_terms_drop_question_words_and_chat_filler() -> None:
     ]
 
 
+def test_contractions_are_no_key_terms_with_or_without_their_apostrophe() -> None:
+    def words(question: str) -> list[str]:
+        return [t.word for t in key_terms(question)]
+
+    assert words("whos the mayor rn, isnt it jackson?") == ["mayor", "jackson"]
+    assert words("why won't they vote on the don't say gay bill?") == ["vote", "gay", "bill"]
+    assert words("what did Don Lemon say after he won?") == ["don", "lemon", "won"]
+    # A follow-up's topic is the earlier question's story, not its "isnt".
+    resolved = resolve_followup("what company does he run", ["bill gates isnt 2nd richest?"])
+    assert "isnt" not in resolved and "gates" in resolved
+
+
 def test_a_one_article_index_still_weighs_names_and_years_above_common_words() -> None:
     # One document: every IDF is the same, so the background frequencies decide.
     def idf(_stem: str) -> float:

@@ -33,7 +33,16 @@ QUESTION_WORDS = frozenset(
     + """wat wats wut whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
     ever even get gets got getting supposed basically exactly anybody somebody someone guys
     stuff happen happens happened""".split()  # noqa: SIM905
+    # Contractions typed without their apostrophe ("isnt", "hes", "theres"): rare spellings, so
+    # background rarity would weigh them as a question's most telling words.
+    + """isnt arent wasnt werent dont doesnt didnt cant couldnt wouldnt shouldnt wont hasnt
+    havent hadnt aint im ive youre youve theyre theyve weve hes shes thats theres whos wheres
+    whens hows whys""".split()  # noqa: SIM905
 )
+# "don't", "isn't", "won't": read as "do not", "is not", "will not", so what stands before the
+# apostrophe ("don", "isn", "wo") is no key word ("Don Lemon" keeps its "don").
+_NOT = re.compile(r"\b(\w+)n['\u2019]t\b", re.IGNORECASE)
+_NOT_VERBS = {"wo": "will", "ca": "can", "ai": "is", "sha": "shall"}
 
 
 @cache
@@ -90,7 +99,7 @@ def key_terms(text: str) -> list[KeyTerm]:
     """The question's content words (no question words or boilerplate), first occurrence each."""
     seen: set[str] = set()
     out: list[KeyTerm] = []
-    for word in words(text):
+    for word in words(_NOT.sub(_not, text)):
         if not is_key_word(word):
             continue
         stemmed = stem(word)
@@ -98,6 +107,11 @@ def key_terms(text: str) -> list[KeyTerm]:
             seen.add(stemmed)
             out.append(KeyTerm(word, stemmed))
     return out
+
+
+def _not(match: re.Match[str]) -> str:
+    verb = match.group(1)
+    return f"{_NOT_VERBS.get(verb.lower(), verb)} not"
 
 
 def key_stems(text: str) -> set[str]:
