@@ -43,6 +43,7 @@ def test_key_terms_drop_question_words_and_chat_filler() -> None:
         "goal",
         "2040",
     ]
+    assert [t.word for t in key_terms("how many ppl got sick thru the yr tbh")] == ["sick"]
 
 
 def test_contractions_are_no_key_terms_with_or_without_their_apostrophe() -> None:

@@ -32,7 +32,8 @@ QUESTION_WORDS = frozenset(
     # the topic ("wat was ...", "is it gonna ...", "did they get ... yet").
     + """wat wats wut whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
     ever even get gets got getting supposed basically exactly anybody somebody someone guys
-    stuff happen happens happened""".split()  # noqa: SIM905
+    stuff happen happens happened ppl thru abt bc cuz coz yr yrs rly smth sth tbh imo ngl omg
+    lmk iirc afaik""".split()  # noqa: SIM905
     # Contractions typed without their apostrophe ("isnt", "hes", "theres"): rare spellings, so
     # background rarity would weigh them as a question's most telling words.
     + """isnt arent wasnt werent dont doesnt didnt cant couldnt wouldnt shouldnt wont hasnt
