@@ -49,6 +49,10 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
         ("What is the name of the farm where the fossil was dug up?", "name"),
         ("When did the mayor who resigned take office?", "date"),
         ("The storm hit on Monday. Where did it make landfall?", "place"),
+        # misspelt question words ask as they are meant to
+        ("wich city was the first to average $5 for gas?", "place"),
+        ("whre will the plant be built", "place"),
+        ("waht did it cost", "money"),
     ],
 )
 def test_answer_kind(question: str, kind: str) -> None:

@@ -44,6 +44,13 @@ def test_key_terms_drop_question_words_and_chat_filler() -> None:
         "2040",
     ]
     assert [t.word for t in key_terms("how many ppl got sick thru the yr tbh")] == ["sick"]
+    # A misspelt question word is no topic ("here" and "hat" are words, not typos).
+    assert [t.word for t in key_terms("wich show got the most emmy nods?")] == [
+        "show",
+        "emmy",
+        "nods",
+    ]
+    assert [t.word for t in key_terms("whre is the hat from here")] == ["hat"]
 
 
 def test_contractions_are_no_key_terms_with_or_without_their_apostrophe() -> None:

@@ -29,7 +29,14 @@ from collections.abc import Iterable
 
 from ingest.index.language.rarity import zipf
 from ingest.index.language.sentences import split_sentences
-from ingest.index.language.tokens import QUESTION_WORDS, key_stems, stem, terms
+from ingest.index.language.tokens import (
+    ASKING_WORDS,
+    QUESTION_WORDS,
+    key_stems,
+    spell_question_words,
+    stem,
+    terms,
+)
 
 _PERCENT_Q = re.compile(
     r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b|"
@@ -149,7 +156,7 @@ _NOT_NAMES = frozenset(
 )
 
 
-_QUESTION_WORDS = r"\b(?:who|whom|whose|what|which|where|when|why|how)\b"
+_QUESTION_WORDS = rf"\b(?:{'|'.join(ASKING_WORDS)})\b"
 _QUESTION_WORD = re.compile(_QUESTION_WORDS)
 _ASKS = re.compile(rf"\?|{_QUESTION_WORDS}", re.IGNORECASE)
 _SUBORDINATE = re.compile(r"\b(?:who|whom|whose|where|when)\b")
@@ -157,7 +164,9 @@ _SUBORDINATE = re.compile(r"\b(?:who|whom|whose|where|when)\b")
 
 def asking_sentence(question: str) -> str:
     """The sentence of `question` that asks: the last with a question mark or a question word,
-    else the last one ("... was suspended six games. Which team does Watson play for?")."""
+    else the last one ("... was suspended six games. Which team does Watson play for?"), its
+    misspelt question words spelt right ("wich team" asks like "which team")."""
+    question = spell_question_words(question)
     parts = [s.text for s in split_sentences(question)]
     if len(parts) < 2:
         return question

@@ -91,9 +91,42 @@ class KeyTerm:
 
 
 def is_key_word(word: str) -> bool:
-    """Whether a lower-case word says what a question is about (not a stopword, question word
-    or boilerplate)."""
-    return word not in QUESTION_WORDS and word not in _bm25_stopwords()
+    """Whether a lower-case word says what a question is about (not a stopword, question word,
+    misspelt question word or boilerplate)."""
+    return (
+        word not in QUESTION_WORDS
+        and word not in _bm25_stopwords()
+        and word not in question_word_typos()
+    )
+
+
+ASKING_WORDS = ("who", "whom", "whose", "what", "which", "where", "when", "why", "how")
+TYPO_ZIPF = 3.0  # a misspelling rarer than this in English is no word of its own
+_WORD = re.compile(r"\w+")
+
+
+@cache
+def question_word_typos() -> dict[str, str]:
+    """Misspelt question words and what they stand for ("wich": "which", "waht": "what",
+    "whre": "where"): one letter dropped or two neighbours swapped, three letters or more, and
+    no English word themselves ("hat", "here" and "were" stay words). The passages never hold
+    a question word (it is a stopword), so respelling against them cannot correct these."""
+    from ingest.index.language.rarity import zipf
+
+    typos: dict[str, str] = {}
+    for word in ASKING_WORDS:
+        dropped = {word[:i] + word[i + 1 :] for i in range(len(word))}
+        swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+        for typo in sorted((dropped | swapped) - {word}):
+            if len(typo) >= 3 and zipf(typo) < TYPO_ZIPF:
+                typos.setdefault(typo, word)
+    return typos
+
+
+def spell_question_words(text: str) -> str:
+    """`text` with its misspelt question words spelt right ("wich movie" -> "which movie")."""
+    typos = question_word_typos()
+    return _WORD.sub(lambda m: typos.get(m.group(0).lower(), m.group(0)), text)
 
 
 def key_terms(text: str) -> list[KeyTerm]:
