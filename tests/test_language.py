@@ -44,6 +44,7 @@ def test_key_terms_drop_question_words_and_chat_filler() -> None:
         "2040",
     ]
     assert [t.word for t in key_terms("how many ppl got sick thru the yr tbh")] == ["sick"]
+    assert [t.word for t in key_terms("whose idea was the rebrand?")] == ["idea", "rebrand"]
     # A misspelt question word is no topic ("here" and "hat" are words, not typos).
     assert [t.word for t in key_terms("wich show got the most emmy nods?")] == [
         "show",

@@ -24,7 +24,7 @@ QUESTION_WORDS = frozenset(
     in into is it its itself just me more most my myself no nor not now of off on once only
     or other our ours ourselves out over own same she should so some such than that the
     their theirs them themselves then there these they this those through to too under until
-    up very was we were what when where which while who whom why will with would you your
+    up very was we were what when where which while who whom whose why will with would you your
     yours yourself yourselves said says say according new one two week weeks year years day
     days month months time recently latest last this next first many much people percent
     whats what's hey pls please anyone know tell does did so ok okay like actually really""".split()  # noqa: SIM905
