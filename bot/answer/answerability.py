@@ -289,11 +289,12 @@ def headline(question: Question, title: str) -> Headline:
     while (cut := _SITE_SUFFIX.sub("", text)) != text:
         text = cut
     asked = frozenset(t.stem for t in question.terms)
-    # A title word is news unless the question has it, either way round ("Japan"/"Japanese").
+    # A title word is news unless the question has it, either way round ("Japan"/"Japanese");
+    # a plain set, so one-word sets do not crowd `_ordered`'s cache of passage stems.
     news = tuple(
         t
         for t in key_terms(text)
-        if not _holds(asked, t.stem) and not any(_holds(frozenset({t.stem}), s) for s in asked)
+        if not _holds(asked, t.stem) and not any(_holds({t.stem}, s) for s in asked)
     )
     return Headline(frozenset(terms(text)), news, tuple(background_weight(t.word) for t in news))
 

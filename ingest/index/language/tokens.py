@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from ingest.index.language.rarity import zipf
+
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Question words and the vocabulary of news boilerplate: they say what is asked or that something
 # was reported, not what the question is about.
@@ -102,7 +104,6 @@ def is_key_word(word: str) -> bool:
 
 ASKING_WORDS = ("who", "whom", "whose", "what", "which", "where", "when", "why", "how")
 TYPO_ZIPF = 3.0  # a misspelling rarer than this in English is no word of its own
-_WORD = re.compile(r"\w+")
 
 
 @cache
@@ -111,8 +112,6 @@ def question_word_typos() -> dict[str, str]:
     "whre": "where"): one letter dropped or two neighbours swapped, three letters or more, and
     no English word themselves ("hat", "here" and "were" stay words). The passages never hold
     a question word (it is a stopword), so respelling against them cannot correct these."""
-    from ingest.index.language.rarity import zipf
-
     typos: dict[str, str] = {}
     for word in ASKING_WORDS:
         dropped = {word[:i] + word[i + 1 :] for i in range(len(word))}
@@ -126,7 +125,7 @@ def question_word_typos() -> dict[str, str]:
 def spell_question_words(text: str) -> str:
     """`text` with its misspelt question words spelt right ("wich movie" -> "which movie")."""
     typos = question_word_typos()
-    return _WORD.sub(lambda m: typos.get(m.group(0).lower(), m.group(0)), text)
+    return _TOKEN.sub(lambda m: typos.get(m.group(0).lower(), m.group(0)), text)
 
 
 def key_terms(text: str) -> list[KeyTerm]:
