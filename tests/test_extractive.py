@@ -53,6 +53,28 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
         ("wich city was the first to average $5 for gas?", "place"),
         ("whre will the plant be built", "place"),
         ("waht did it cost", "money"),
+        # a compound names its kind last; a possessive is what is asked
+        ("Which country rock band opened the show?", "name"),
+        ("Which city council member resigned?", "name"),
+        ("Which other pro team does he own?", "name"),
+        ("Which state's governor signed the bill?", "place"),
+        ("What song did the band play first?", "name"),
+        ("What chip did Apple show off?", "thing"),
+        # "how much" asked of a verb asks for money, unless it measures or compares
+        ("how much is the city paying the contractor?", "money"),
+        ("how much r tickets for the tour", "money"),
+        ("how much did the court give her", "money"),
+        ("how much does the new rover weigh", "number"),
+        ("how much have rents increased this year?", "number"),
+        # chat questions with no question word: their last head says the kind
+        ("eiffel tower height?", "number"),
+        ("queen victoria death year", "date"),
+        ("apple q3 revenue?", "money"),
+        ("storm rainfall tuesday inches", "number"),
+        ("bees eggs per day?", "thing"),
+        # question words contracted without the apostrophe
+        ("whos the head of the union now", "name"),
+        ("whens the merger supposed to close", "date"),
     ],
 )
 def test_answer_kind(question: str, kind: str) -> None:

@@ -46,7 +46,14 @@ _MONEY_NOUNS = (
     r"cost|costs|price|priced|pay|paid|payout|worth|valued|value|salary|fine|fined|fee|fees|"
     r"bill|budget|jackpot|prize|revenue|profit|funding|fund|aid|donation|donated|raise|raised|"
     r"spend|spent|sold|sell|charge|charged|earn|earned|owe|award|bid|loan|settlement|buyback|"
-    r"money|dollars|tax|wage|deal|offer|damages"
+    r"money|dollars|tax|wage|deal|offer|damages|paying|pays|spending|spends|costing|charging|"
+    r"earning|earns|selling|sells|owes|owed|cash|rent|bail|ransom|tickets?"
+)
+# "how much" asked of a verb ("how much is nasa paying", "how much did the jury give her", "how
+# much r tickets") asks for money, unless the question measures something (`_MEASURES`) or a
+# change ("how much have prices increased").
+_HOW_MUCH_VERB = re.compile(
+    r"\bhow much (?:is|are|was|were|does|did|do|will|would|can|could|has|have|had|r)\b"
 )
 _MONEY_Q = re.compile(
     rf"\bhow much\b.*\b(?:{_MONEY_NOUNS})\b|\b(?:{_MONEY_NOUNS})\b.*\bhow much\b|"
@@ -64,7 +71,7 @@ _CHANGE_Q = re.compile(
     r"decreased|growth|grew|gain|gained|loss|plunge|plunged|surge|surged)\b\W*$|"
     r"\bhow (?:bad|badly|sharply|steeply|much)\b.*\b(?:drop|dropped|fall|fell|rise|rose|jump|"
     r"jumped|decline|declined|increase|increased|decrease|decreased|grow|grew|gain|gained|"
-    r"plunge|plunged|surge|surged|cheaper|more|less|higher|lower)\b"
+    r"plunge|plunged|surge|surged|hike|hiked|go up|went up|cheaper|more|less|higher|lower)\b"
 )
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast|deep|heavy|often|strong|"
@@ -95,6 +102,14 @@ NAME_HEADS = frozenset(
     candidate winner champion court restaurant hotel store shop chain mall museum
     hospital theater theatre""".split()  # noqa: SIM905
 )
+# Heads that ask for a number or a date ("nyc giant menorah height?", "mansa musa death year").
+NUMBER_HEADS = frozenset(
+    """age height weight depth distance length width speed size total number count tally rate
+    level score toll temperature population viewership attendance turnout inches feet miles
+    acres meters metres kilometers pounds tons weeks days hours months years""".split()  # noqa: SIM905
+)
+DATE_HEADS = frozenset("""year date deadline day month""".split())  # noqa: SIM905
+MONEY_HEADS = frozenset("""revenue earnings profit profits writedown valuation""".split())  # noqa: SIM905
 
 _DIGITS = r"\d[\d,.]*\d|\d"
 _NUMBER_WORDS = (
@@ -129,7 +144,8 @@ _DECADE = re.compile(r"\b(?:1[0-9]|20)\d0s\b")
 _MEASURES = (
     (r"\bhow old\b|\bwhat age\b|\bage\b", r"years?[- ]old|aged?|age of"),
     (
-        r"\bhow (?:high|tall|deep|far|big|large|wide|long is|long was)\b|\b(?:height|size)\b",
+        r"\bhow (?:high|tall|deep|far|big|large|wide|long is|long was)\b|"
+        r"\b(?:height|size|depth|distance|length|width)\b",
         r"feet|foot|ft|meters?|metres?|kilomet\w*|km|miles?|inch(?:es)?|yards?|acres?|square",
     ),
     (r"\bhow long\b", r"years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centur"),
@@ -191,7 +207,7 @@ def answer_kind(question: str) -> str:
     q = _asking_clause(question)
     if _PERCENT_Q.search(q):
         return "percent"
-    if _MONEY_Q.search(q):
+    if _MONEY_Q.search(q) or (_HOW_MUCH_VERB.search(q) and not _measures_or_changes(q)):
         return "money"
     if _DATE_Q.search(q):
         return "date"
@@ -202,9 +218,8 @@ def answer_kind(question: str) -> str:
     if re.search(r"\bwho(?:m|se|'s|’s)?\b", q):
         return "name"
     for match in _WHICH.finditer(q):
-        for raw in match.group(1).split():
-            if (kind := _head(raw.strip("’'?"))) is not None:
-                return kind
+        if (kind := _phrase_head(match.group(1).split())) is not None:
+            return kind
     if _NAME_Q.search(q):
         return "name"
     if not re.search(r"\b(?:what|which|why|how)\b", q):
@@ -212,23 +227,67 @@ def answer_kind(question: str) -> str:
     return "thing"
 
 
+# Stopwords that modify a noun rather than end its phrase ("which other team", "what two cities").
+_MODIFIERS = frozenset(
+    """other another new first last next same more most own such few all both each one two
+    three four five""".split()  # noqa: SIM905
+)
+
+
+def _measures_or_changes(question_lower: str) -> bool:
+    """Whether the question asks for a measure ("how much does it weigh") or a change."""
+    return bool(_CHANGE_Q.search(question_lower)) or any(
+        re.search(asks, question_lower) for asks, _ in _MEASURES
+    )
+
+
+def _phrase_head(words: list[str]) -> str | None:
+    """The kind of the noun phrase after "which"/"what": its last head up to its first function
+    word (not counting `_MODIFIERS`), since an English compound names its kind last ("which
+    country vocal group" is a group, "which city council member" a person), or up to a
+    possessive, which is what is asked ("which country's new prime minister" asks for a
+    country)."""
+    kind = None
+    for raw in words:
+        word = raw.strip("’'?.,!")
+        if word in QUESTION_WORDS and word not in _MODIFIERS:
+            break
+        kind = _head(word) or kind
+        if word.endswith(("’s", "'s")):
+            break
+    return kind
+
+
 def _head_kind(question_lower: str) -> str:
-    """The kind a question without a question word asks for, from its last place or name head
-    ("most polluted us city in the report?" asks for a place)."""
-    for raw in reversed(question_lower.split()):
-        if (kind := _head(raw.strip("’'?.,!"))) is not None:
+    """The kind a question without a question word asks for, from its last head ("most
+    polluted us city in the report?" asks for a place, "nyc menorah height?" for a number); a
+    head after "per" is a rate's unit ("snail eggs per year?")."""
+    words = question_lower.split()
+    for i in reversed(range(len(words))):
+        if i and words[i - 1] == "per":
+            continue
+        if (kind := _head(words[i].strip("’'?.,!"))) is not None:
             return kind
     return "thing"
 
 
 def _head(word: str) -> str | None:
-    """ "place" or "name" when `word` (or its singular, without a possessive) is such a head."""
+    """The kind `word` (or its singular, without a possessive) heads: "place", "name", "money",
+    "number" or "date", or None."""
     word = word.removesuffix("’s").removesuffix("'s")
     singular = word.removesuffix("s")
     if word in PLACE_HEADS or singular in PLACE_HEADS:
         return "place"
     if word in NAME_HEADS or singular in NAME_HEADS:
         return "name"
+    if word in MONEY_HEADS:
+        return "money"
+    if word in NUMBER_HEADS:
+        return "number"
+    if word in DATE_HEADS or singular in DATE_HEADS:
+        return "date"
+    if singular in NUMBER_HEADS:
+        return "number"
     return None
 
 

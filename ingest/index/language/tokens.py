@@ -122,9 +122,14 @@ def question_word_typos() -> dict[str, str]:
     return typos
 
 
+# Question words contracted without the apostrophe, as chat types them ("whos the ceo").
+_CONTRACTED = {f"{word}s": f"{word}'s" for word in ("what", "who", "where", "when", "how", "why")}
+
+
 def spell_question_words(text: str) -> str:
-    """`text` with its misspelt question words spelt right ("wich movie" -> "which movie")."""
-    typos = question_word_typos()
+    """`text` with its misspelt question words spelt right ("wich movie" -> "which movie",
+    "whens it" -> "when's it")."""
+    typos = question_word_typos() | _CONTRACTED
     return _TOKEN.sub(lambda m: typos.get(m.group(0).lower(), m.group(0)), text)
 
 
