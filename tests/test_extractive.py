@@ -75,6 +75,12 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
         # question words contracted without the apostrophe
         ("whos the head of the union now", "name"),
         ("whens the merger supposed to close", "date"),
+        ("wat share of voters backed it?", "percent"),
+        # "what's the" asks like "what"
+        ("what's the deadline to apply?", "date"),
+        ("what's the score?", "number"),
+        ("what is the income cutoff for couples?", "money"),
+        ("Which journal published the study?", "name"),
     ],
 )
 def test_answer_kind(question: str, kind: str) -> None:

@@ -100,7 +100,9 @@ NAME_HEADS = frozenset(
     bank manufacturer maker partner rival outlet channel show film movie book song album app
     ceo founder chief minister governor mayor king queen prince princess pope justice
     candidate winner champion court restaurant hotel store shop chain mall museum
-    hospital theater theatre""".split()  # noqa: SIM905
+    hospital theater theatre executive professor lawyer attorney driver pilot officer
+    spokesperson spokesman spokeswoman manager owner operator journal magazine carrier hurricane
+    typhoon cyclone""".split()  # noqa: SIM905
 )
 # Heads that ask for a number or a date ("nyc giant menorah height?", "mansa musa death year").
 NUMBER_HEADS = frozenset(
@@ -109,7 +111,9 @@ NUMBER_HEADS = frozenset(
     acres meters metres kilometers pounds tons weeks days hours months years""".split()  # noqa: SIM905
 )
 DATE_HEADS = frozenset("""year date deadline day month""".split())  # noqa: SIM905
-MONEY_HEADS = frozenset("""revenue earnings profit profits writedown valuation""".split())  # noqa: SIM905
+MONEY_HEADS = frozenset(
+    """revenue earnings profit profits writedown valuation wage wages income salary""".split()  # noqa: SIM905
+)
 
 _DIGITS = r"\d[\d,.]*\d|\d"
 _NUMBER_WORDS = (
@@ -176,6 +180,7 @@ _QUESTION_WORDS = rf"\b(?:{'|'.join(ASKING_WORDS)})\b"
 _QUESTION_WORD = re.compile(_QUESTION_WORDS)
 _ASKS = re.compile(rf"\?|{_QUESTION_WORDS}", re.IGNORECASE)
 _SUBORDINATE = re.compile(r"\b(?:who|whom|whose|where|when)\b")
+_WHAT_IS = re.compile(r"\bwhat(?:['’]s| is| was| are| were| will be)\s+(?:the|a|an)\s+")
 
 
 def asking_sentence(question: str) -> str:
@@ -193,8 +198,9 @@ def asking_sentence(question: str) -> str:
 def _asking_clause(question: str) -> str:
     """The lower-cased asking sentence with any "who", "when" or "where" after its first question
     word blanked: those open a clause about the scene ("how old was he *when* he died", "where
-    was he *when* the drone hit"); the first question word says what is asked."""
-    q = asking_sentence(question).lower()
+    was he *when* the drone hit"); the first question word says what is asked. "What's the"
+    reads as "what" ("what's the deadline" asks like "what deadline")."""
+    q = _WHAT_IS.sub("what ", asking_sentence(question).lower())
     first = _QUESTION_WORD.search(q)
     if first is None:
         return q

@@ -122,14 +122,20 @@ def question_word_typos() -> dict[str, str]:
     return typos
 
 
-# Question words contracted without the apostrophe, as chat types them ("whos the ceo").
-_CONTRACTED = {f"{word}s": f"{word}'s" for word in ("what", "who", "where", "when", "how", "why")}
+# Question words as chat types them: contracted without the apostrophe ("whos the ceo") or
+# spelt by ear ("wat was it").
+_CHAT_SPELLINGS = {
+    **{f"{word}s": f"{word}'s" for word in ("what", "who", "where", "when", "how", "why")},
+    "wat": "what",
+    "wut": "what",
+    "wats": "what's",
+}
 
 
 def spell_question_words(text: str) -> str:
     """`text` with its misspelt question words spelt right ("wich movie" -> "which movie",
-    "whens it" -> "when's it")."""
-    typos = question_word_typos() | _CONTRACTED
+    "whens it" -> "when's it", "wat share" -> "what share")."""
+    typos = question_word_typos() | _CHAT_SPELLINGS
     return _TOKEN.sub(lambda m: typos.get(m.group(0).lower(), m.group(0)), text)
 
 
