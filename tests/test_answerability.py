@@ -108,9 +108,9 @@ def test_a_one_sentence_question_asks_with_all_its_terms() -> None:
     assert question.ask_coverage(built) == question.coverage(built)
 
 
-def _headline_features(question: str, sentence: str, title: str) -> tuple[float, float]:
+def _features(question: str, sentence: str, title: str) -> list[float]:
     asked = prepare(question, None)
-    row = features_row(
+    return features_row(
         asked,
         sentence,
         frozenset(terms(sentence)),
@@ -123,7 +123,28 @@ def _headline_features(question: str, sentence: str, title: str) -> tuple[float,
         similarity=0.0,
         centred=0.0,
     )
+
+
+def _headline_features(question: str, sentence: str, title: str) -> tuple[float, float]:
+    row = _features(question, sentence, title)
     return row[FEATURES.index("headline_answer")], row[FEATURES.index("headline_coverage")]
+
+
+def test_an_answer_next_to_the_asked_words_is_nearby() -> None:
+    question = "Who will lead the interim government?"
+    answers = "Smith will lead the interim government, officials said."
+    mentions = (
+        "Smith, a former banker who was seen at a gala in March with friends, "
+        "is not among those who could lead the interim government."
+    )
+
+    def nearby(sentence: str) -> float:
+        return _features(question, sentence, "Coup leaders name a cabinet")[
+            FEATURES.index("nearby")
+        ]
+
+    assert nearby(answers) == 1.0
+    assert nearby(mentions) == 0.0  # the same name and words, but far apart
 
 
 def test_a_sentence_that_tells_the_headline_fact_is_marked() -> None:

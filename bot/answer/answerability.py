@@ -25,6 +25,10 @@ The signals hold for any article set, not one dataset:
   title states the article's main fact ("Merriam-Webster's word of the year is gaslighting"), so a
   sentence whose asked-for answer (a name, a number, ...) is in the title, or that holds the
   title's words the question lacks, tells that fact rather than a side detail;
+- nearby: the share of the question's key terms within about eight words of the sentence's
+  answer of the asked kind. A sentence about the story holds names, dates and numbers; the one
+  that answers holds its answer next to what was asked ("Feser will hold presidential powers"
+  for "who is the interim president", not a name at the sentence's other end);
 - position: its passage's retrieval rank and whether it is the article's lede.
 
 A logistic model combines them; its weights and the refusal thresholds are fitted on labelled
@@ -68,6 +72,7 @@ FEATURES = (
     "ask_coverage",
     "headline_answer",
     "headline_coverage",
+    "nearby",
 )
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 Rarity = Callable[[str, str], float]  # (word, stem) -> 0..1
@@ -321,11 +326,16 @@ def features_row(
     if question.kind == "thing":
         offered = offers(question.kind, sentence, question.text)
         headlined = told
+        nearby = 0.0
     else:
         spans = typed_spans(question.kind, sentence, question.text, proper)
         offered = max((score for _, _, score in spans), default=0.0)
         headlined = max(
             (score for a, b, score in spans if _within(sentence[a:b], title.stems)), default=0.0
+        )
+        nearby = max(
+            (score * question.coverage(_around(sentence, a, b)) for a, b, score in spans),
+            default=0.0,
         )
     return [
         question.coverage(sentence_stems),
@@ -342,7 +352,17 @@ def features_row(
         question.ask_coverage(sentence_stems | context),
         headlined,
         told,
+        nearby,
     ]
+
+
+NEARBY_CHARS = 50  # about eight words either side of an answer span
+
+
+def _around(sentence: str, start: int, end: int) -> frozenset[str]:
+    """The stems within `NEARBY_CHARS` either side of `sentence[start:end]`."""
+    left = sentence[max(0, start - NEARBY_CHARS) : start]
+    return frozenset(terms(f"{left} {sentence[end : end + NEARBY_CHARS]}"))
 
 
 def _within(span: str, stems: frozenset[str]) -> bool:
