@@ -42,6 +42,7 @@ class EvalQuestion:
     kind: str = ""  # "factoid", "null" or "" when the file does not say
     as_of: str = ""
     history: tuple[str, ...] = ()  # earlier questions of the same conversation, oldest first
+    style: str = ""  # how it is phrased ("quiz", "chat", "typo", "followup"...): `meta.style`
 
     @property
     def is_null(self) -> bool:
@@ -94,6 +95,7 @@ def _parse(row: Any, number: int) -> EvalQuestion:
         kind=str(row.get("type") or ""),
         as_of=str(meta.get("question_date") or row.get("as_of") or ""),
         history=tuple(str(h) for h in row.get("history") or ()),
+        style=str(meta.get("style") or ""),
     )
 
 
@@ -215,6 +217,18 @@ def score(outcomes: Sequence[Outcome]) -> Scorecard:
         retrieve_ms=_percentiles([o.retrieve_ms for o in outcomes]),
         total_ms=_percentiles([o.total_ms for o in outcomes]),
     )
+
+
+def score_by_style(outcomes: Sequence[Outcome]) -> dict[str, Scorecard]:
+    """A scorecard per phrasing style, by name ({} unless the file marks two styles or more):
+    a set's average hides that chat questions and follow-ups fare worse than quiz ones."""
+    groups: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        if outcome.question.style:
+            groups.setdefault(outcome.question.style, []).append(outcome)
+    if len(groups) < 2:
+        return {}
+    return {style: score(groups[style]) for style in sorted(groups)}
 
 
 def refusal_frontier(

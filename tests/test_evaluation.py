@@ -19,6 +19,7 @@ from bot.evaluation import (
     normalise,
     refusal_frontier,
     score,
+    score_by_style,
 )
 from bot.settings import Settings
 
@@ -54,10 +55,20 @@ def test_contains_answer(answer: str, golds: list[str], expected: bool) -> None:
 
 
 def _q(
-    qid: str, *, answers: tuple[str, ...] = (), evidence: tuple[str, ...] = (), kind: str = ""
+    qid: str,
+    *,
+    answers: tuple[str, ...] = (),
+    evidence: tuple[str, ...] = (),
+    kind: str = "",
+    style: str = "",
 ) -> EvalQuestion:
     return EvalQuestion(
-        id=qid, question=f"question {qid}?", answers=answers, evidence=evidence, kind=kind
+        id=qid,
+        question=f"question {qid}?",
+        answers=answers,
+        evidence=evidence,
+        kind=kind,
+        style=style,
     )
 
 
@@ -144,6 +155,32 @@ def test_empty_categories_are_none() -> None:
     assert card.mrr is None and card.containment is None and card.null_refusal is None
 
 
+def test_each_style_gets_its_own_scorecard() -> None:
+    def outcome(style: str, *, right: bool, null: bool = False) -> Outcome:
+        question = (
+            _q(style, kind="null", style=style)
+            if null
+            else _q(style, answers=("Lee",), style=style)
+        )
+        return Outcome(question, refused=False, answer="Lee" if right else "Kim", documents=[])
+
+    outcomes = [
+        outcome("quiz", right=True),
+        outcome("quiz", right=True),
+        outcome("chat", right=True),
+        outcome("chat", right=False),
+        outcome("chat", right=False, null=True),
+    ]
+
+    styles = score_by_style(outcomes)
+
+    assert list(styles) == ["chat", "quiz"]
+    assert styles["quiz"].containment == 1.0
+    assert styles["chat"].containment == 0.5
+    assert (styles["chat"].null, styles["chat"].null_refusal) == (1, 0.0)
+    assert score_by_style(outcomes[:2]) == {}  # one style: the set's own scorecard says it all
+
+
 def test_refusal_frontier() -> None:
     outcomes = _outcomes()
     for outcome, relevance in zip(outcomes, [0.9, 0.5, 0.3, 0.2, 0.6, 0.1], strict=True):
@@ -162,7 +199,7 @@ def test_load_questions(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
     path.write_text(
         '{"id": "x1", "question": "Who won?", "answers": ["Lee"], "evidence": ["doc-1"],'
-        ' "type": "factoid", "meta": {"question_date": "2022-06-10"}}\n'
+        ' "type": "factoid", "meta": {"question_date": "2022-06-10", "style": "chat"}}\n'
         "\n"
         '{"question": "Unscored question?"}\n',
         encoding="utf-8",
@@ -170,7 +207,9 @@ def test_load_questions(tmp_path: Path) -> None:
 
     first, second = load_questions(path)
 
-    assert first == EvalQuestion("x1", "Who won?", ("Lee",), ("doc-1",), "factoid", "2022-06-10")
+    assert first == EvalQuestion(
+        "x1", "Who won?", ("Lee",), ("doc-1",), "factoid", "2022-06-10", style="chat"
+    )
     assert first.answerable and not first.is_null
     assert second.id == "line-3" and not second.answerable and not second.is_null
 
@@ -196,11 +235,17 @@ def test_eval_command_writes_results_and_scorecard(
                 "answers": ["2040"],
                 "evidence": ["seed-nissan-honda-ev"],
                 "type": "factoid",
-                "meta": {"question_date": "2024-03-20"},
+                "meta": {"question_date": "2024-03-20", "style": "quiz"},
             }
         )
         + "\n"
-        + json.dumps({"id": "free", "question": "What might Nissan and Honda work on together?"})
+        + json.dumps(
+            {
+                "id": "free",
+                "question": "What might Nissan and Honda work on together?",
+                "meta": {"style": "chat"},
+            }
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -222,6 +267,9 @@ def test_eval_command_writes_results_and_scorecard(
     card = json.loads(card_path.read_text())
     assert card["questions"] == 2 and card["answerable"] == 1
     assert card["recall"]["@1"] == 1.0 and card["containment"] == 1.0
+    assert "By style" in run.output
+    assert card["by_style"]["quiz"]["containment"] == 1.0
+    assert card["by_style"]["chat"]["answerable"] == 0
 
 
 def test_eval_command_reports_a_missing_file(tmp_path: Path) -> None:

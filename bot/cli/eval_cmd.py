@@ -53,7 +53,7 @@ def evaluate(
 ) -> None:
     """Answer every question in a file as `ask` would, then score what can be scored."""
     from bot.app import build_citebot
-    from bot.evaluation import load_questions, score
+    from bot.evaluation import load_questions, score, score_by_style
 
     if retrieval is not None and retrieval not in {"hybrid", "dense", "bm25"}:
         fail(f"--retrieval must be hybrid, dense or bm25, not {retrieval!r}.")
@@ -75,9 +75,11 @@ def evaluate(
                 outcomes = _run(answerer, items, handle)
         except OSError as exc:
             fail(f"cannot write {out} ({exc.strerror or exc}).")
-    card = score(outcomes)
+    card, styles = score(outcomes), score_by_style(outcomes)
     if card.answerable or card.null:
         print_scorecard(card, title=f"{questions.name} ({settings.retrieval}, {answerer.mode})")
+        if styles:
+            print_styles(styles)
     else:
         typer.echo(
             f"Answered {card.questions} question{'s' if card.questions != 1 else ''} into {out}; "
@@ -88,7 +90,10 @@ def evaluate(
     if scorecard_json is not None:
         try:
             scorecard_json.parent.mkdir(parents=True, exist_ok=True)
-            scorecard_json.write_text(json.dumps(card.to_dict(), indent=2) + "\n", encoding="utf-8")
+            data = card.to_dict()
+            if styles:
+                data["by_style"] = {style: c.to_dict() for style, c in styles.items()}
+            scorecard_json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {scorecard_json} ({exc.strerror or exc}).")
 
@@ -181,6 +186,29 @@ def print_scorecard(card: Scorecard, *, title: str) -> None:
     ]
     for row in rows:
         table.add_row(*row)
+    out.print(table)
+
+
+def print_styles(styles: dict[str, Scorecard]) -> None:
+    """Print the answer and refusal numbers of each phrasing style."""
+    from rich.table import Table
+
+    from bot.cli.output import out
+
+    table = Table(title="By style (meta.style)", header_style="bold")
+    table.add_column("style")
+    table.add_column("answerable / null", justify="right")
+    for name in ("containment", "quote precision", "null refusal", "false refusal"):
+        table.add_column(name, justify="right", min_width=min(len(name), 11))
+    for style, card in styles.items():
+        table.add_row(
+            style,
+            f"{card.answerable} / {card.null}",
+            _fmt(card.containment),
+            _fmt(card.quote_precision),
+            _fmt(card.null_refusal),
+            _fmt(card.false_refusal),
+        )
     out.print(table)
 
 
