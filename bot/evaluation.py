@@ -220,13 +220,13 @@ def score(outcomes: Sequence[Outcome]) -> Scorecard:
 
 
 def score_by_style(outcomes: Sequence[Outcome]) -> dict[str, Scorecard]:
-    """A scorecard per phrasing style, by name ({} unless the file marks two styles or more):
-    a set's average hides that chat questions and follow-ups fare worse than quiz ones."""
+    """A scorecard per phrasing style, by name, questions without one under "(none)" ({} unless
+    the file marks two styles or more): a set's average hides that chat questions and follow-ups
+    fare worse than quiz ones."""
     groups: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
-        if outcome.question.style:
-            groups.setdefault(outcome.question.style, []).append(outcome)
-    if len(groups) < 2:
+        groups.setdefault(outcome.question.style or "(none)", []).append(outcome)
+    if len(groups.keys() - {"(none)"}) < 2:
         return {}
     return {style: score(groups[style]) for style in sorted(groups)}
 

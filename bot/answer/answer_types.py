@@ -47,14 +47,12 @@ _MONEY_NOUNS = (
     r"bill|budget|jackpot|prize|revenue|profit|funding|fund|aid|donation|donated|raise|raised|"
     r"spend|spent|sold|sell|charge|charged|earn|earned|owe|award|bid|loan|settlement|buyback|"
     r"money|dollars|tax|wage|deal|offer|damages|paying|pays|spending|spends|costing|charging|"
-    r"earning|earns|selling|sells|owes|owed|cash|rent|bail|ransom|tickets?"
+    r"earning|earns|selling|sells|owes|owed|cash|rent|bail|ransom|tickets?|give|gave|"
+    r"take home|go for|going for|went for|sell for"
 )
-# "how much" asked of a verb ("how much is nasa paying", "how much did the jury give her", "how
-# much r tickets") asks for money, unless the question measures something (`_MEASURES`) or a
-# change ("how much have prices increased").
-_HOW_MUCH_VERB = re.compile(
-    r"\bhow much (?:is|are|was|were|does|did|do|will|would|can|could|has|have|had|r)\b"
-)
+# "how much is/are/was ..." ("how much is nasa paying", "how much r tickets") asks for money,
+# unless the question measures something (`_MEASURES`) or a change ("how much is it rising").
+_HOW_MUCH_VERB = re.compile(r"\bhow much (?:is|are|was|were|will be|r)\b")
 _MONEY_Q = re.compile(
     rf"\bhow much\b.*\b(?:{_MONEY_NOUNS})\b|\b(?:{_MONEY_NOUNS})\b.*\bhow much\b|"
     r"\bwhat (?:price|amount|sum)\b|\bhow much money\b|"
@@ -71,7 +69,8 @@ _CHANGE_Q = re.compile(
     r"decreased|growth|grew|gain|gained|loss|plunge|plunged|surge|surged)\b\W*$|"
     r"\bhow (?:bad|badly|sharply|steeply|much)\b.*\b(?:drop|dropped|fall|fell|rise|rose|jump|"
     r"jumped|decline|declined|increase|increased|decrease|decreased|grow|grew|gain|gained|"
-    r"plunge|plunged|surge|surged|hike|hiked|go up|went up|cheaper|more|less|higher|lower)\b"
+    r"plunge|plunged|surge|surged|hike|hiked|go up|went up|risen|rising|fallen|falling|grown|"
+    r"growing|cheaper|more|less|higher|lower)\b"
 )
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|long|old|far|big|large|tall|high|fast|deep|heavy|often|strong|"
@@ -180,7 +179,12 @@ _QUESTION_WORDS = rf"\b(?:{'|'.join(ASKING_WORDS)})\b"
 _QUESTION_WORD = re.compile(_QUESTION_WORDS)
 _ASKS = re.compile(rf"\?|{_QUESTION_WORDS}", re.IGNORECASE)
 _SUBORDINATE = re.compile(r"\b(?:who|whom|whose|where|when)\b")
-_WHAT_IS = re.compile(r"\bwhat(?:['’]s| is| was| are| were| will be)\s+(?:the|a|an)\s+")
+# "what's the deadline" asks like "what deadline"; not "what's the company's revenue" (the
+# revenue is asked) nor "what is the state of ..." (a noun of a relation).
+_WHAT_IS = re.compile(
+    r"\bwhat(?:['’]s| is| was| are| were| will be)\s+(?:the|a|an)\s+"
+    r"(?![\w-]+(?:['’]s\b|\s+of\b))"
+)
 
 
 def asking_sentence(question: str) -> str:
@@ -248,17 +252,18 @@ def _measures_or_changes(question_lower: str) -> bool:
 
 
 def _phrase_head(words: list[str]) -> str | None:
-    """The kind of the noun phrase after "which"/"what": its last head up to its first function
-    word (not counting `_MODIFIERS`), since an English compound names its kind last ("which
-    country vocal group" is a group, "which city council member" a person), or up to a
-    possessive, which is what is asked ("which country's new prime minister" asks for a
-    country)."""
+    """The kind of the noun phrase after "which"/"what": the last of its words that names a kind,
+    up to its first function word (not counting `_MODIFIERS`), since an English compound names
+    its kind last ("which country vocal group" is a group, "which city council member" a
+    person), or up to a possessive, which is what is asked ("which country's new prime minister"
+    asks for a country)."""
     kind = None
     for raw in words:
         word = raw.strip("’'?.,!")
-        if word in QUESTION_WORDS and word not in _MODIFIERS:
+        head = _head(word)  # before the stopword check: "year" and "days" are stopwords too
+        if head is None and word in QUESTION_WORDS and word not in _MODIFIERS:
             break
-        kind = _head(word) or kind
+        kind = head or kind
         if word.endswith(("’s", "'s")):
             break
     return kind
@@ -270,7 +275,7 @@ def _head_kind(question_lower: str) -> str:
     head after "per" is a rate's unit ("snail eggs per year?")."""
     words = question_lower.split()
     for i in reversed(range(len(words))):
-        if i and words[i - 1] == "per":
+        if "per" in words[max(0, i - 2) : i]:  # "per year", "per calendar year"
             continue
         if (kind := _head(words[i].strip("’'?.,!"))) is not None:
             return kind
@@ -286,7 +291,7 @@ def _head(word: str) -> str | None:
         return "place"
     if word in NAME_HEADS or singular in NAME_HEADS:
         return "name"
-    if word in MONEY_HEADS:
+    if word in MONEY_HEADS or singular in MONEY_HEADS:
         return "money"
     if word in NUMBER_HEADS:
         return "number"

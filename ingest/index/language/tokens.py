@@ -132,10 +132,15 @@ _CHAT_SPELLINGS = {
 }
 
 
+@cache
+def _respellings() -> dict[str, str]:
+    return question_word_typos() | _CHAT_SPELLINGS
+
+
 def spell_question_words(text: str) -> str:
     """`text` with its misspelt question words spelt right ("wich movie" -> "which movie",
     "whens it" -> "when's it", "wat share" -> "what share")."""
-    typos = question_word_typos() | _CHAT_SPELLINGS
+    typos = _respellings()
     return _TOKEN.sub(lambda m: typos.get(m.group(0).lower(), m.group(0)), text)
 
 
