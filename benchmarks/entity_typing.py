@@ -40,7 +40,8 @@ from benchmarks.common import (
     percentiles,
     require_corpus,
 )
-from bot.answer.answer_types import Span, answer_kind, offers, typed_spans
+from bot.answer.answer_types import Span, offers, typed_spans
+from bot.answer.question_kinds import answer_kind
 from bot.evaluation import contains_answer, normalise
 from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import key_stems, terms

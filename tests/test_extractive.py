@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer.answer_types import answer_kind, offers, proper_words, typed_spans
+from bot.answer.answer_types import offers, proper_words, typed_spans
 from bot.answer.citations import check_citations
 from bot.answer.extractive import compose, pick_sentences
 from bot.answer.models import Passage
+from bot.answer.question_kinds import answer_kind
 from bot.answer.sentences import split_sentences
 from ingest.index.embeddings import LocalEmbedder
 

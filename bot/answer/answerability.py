@@ -51,8 +51,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer.answer_types import answer_kind, asking_sentence, offers, typed_spans
+from bot.answer.answer_types import offers, typed_spans
 from bot.answer.models import Passage
+from bot.answer.question_kinds import answer_kind, asking_sentence
 from bot.answer.respelling import respell
 from ingest.index.language.rarity import background_weight
 from ingest.index.language.tokens import KeyTerm, key_terms, terms
