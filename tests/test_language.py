@@ -10,7 +10,7 @@ from bot.app import build_citebot
 from bot.settings import Settings
 from ingest.index.language.followups import resolve_followup
 from ingest.index.language.rarity import background_weight, blended_weight
-from ingest.index.language.tokens import key_terms, stem, terms
+from ingest.index.language.tokens import key_terms, stem, terms, without_chat_words
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,11 @@ def test_a_question_in_another_language_is_told_so(seeded_settings: Settings) ->
 
     assert answer.refused and answer.unsupported_language
     assert answer.refusal_text() == "I can only answer questions in English for now."
+
+
+def test_searching_drops_chat_words_but_never_the_whole_question() -> None:
+    assert (
+        without_chat_words("how much is donanemab gonna cost lol") == "how much is donanemab cost"
+    )
+    assert without_chat_words("Whos the CEO of Tesla rn?") == "the CEO of Tesla ?"
+    assert without_chat_words("gonna") == "gonna"  # nothing else to search for

@@ -29,6 +29,7 @@ from bot.settings import DEFAULTS, Settings
 from ingest.index.chroma import library_errors
 from ingest.index.errors import StoreUnavailable
 from ingest.index.language.rarity import blended_weight
+from ingest.index.language.tokens import without_chat_words
 from ingest.index.models import parse_chunk_id, titled
 from ingest.index.sentence_vectors import META_KEY, decode
 from ingest.index.snapshot import IndexSnapshot, Snapshots
@@ -227,12 +228,13 @@ class HybridRetriever:
 
     def _fused(self, query: Query, snapshot: IndexSnapshot) -> list[Scored]:
         depth = self.config.depth
+        searched = without_chat_words(query.text)
         dense: list[Scored] = []
         if self.config.mode != "bm25":
-            dense = self.search(self.embed_query(query.text), n=depth)
+            dense = self.search(self.embed_query(searched), n=depth)
         lexical: list[Scored] = []
         if self.config.mode != "dense":
-            lexical = snapshot.lexical.search(query.text, depth)
+            lexical = snapshot.lexical.search(searched, depth)
         scores = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], k=self.config.rrf_k)
         return sorted(scores.items(), key=lambda item: -item[1])
 

@@ -19,8 +19,22 @@ from ingest.index.language.rarity import zipf
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Question words and the vocabulary of news boilerplate: they say what is asked or that something
 # was reported, not what the question is about.
-QUESTION_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
+# How people type in chat: spellings of question words and fillers that say nothing about the
+# topic ("wat was ...", "is it gonna ...", "did they get ... yet"), and contractions typed without
+# their apostrophe ("isnt", "hes", "theres"): rare spellings, so background rarity would weigh
+# them as a question's most telling words, and BM25 would match the articles that quote them.
+CHAT_WORDS = frozenset(
+    """wat wats wut whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
+    ever even get gets got getting supposed basically exactly anybody somebody someone guys
+    stuff happen happens happened ppl thru abt bc cuz coz yr yrs rly smth sth tbh imo ngl omg
+    lmk iirc afaik""".split()  # noqa: SIM905
+    + """isnt arent wasnt werent dont doesnt didnt cant couldnt wouldnt shouldnt wont hasnt
+    havent hadnt aint im ive youre youve theyre theyve weve hes shes thats theres whos wheres
+    whens hows whys""".split()  # noqa: SIM905
+)
+QUESTION_WORDS = (
+    frozenset(
+        """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few
     for from further had has have having he her here hers herself him himself his how i if
     in into is it its itself just me more most my myself no nor not now of off on once only
@@ -30,17 +44,8 @@ QUESTION_WORDS = frozenset(
     yours yourself yourselves said says say according new one two week weeks year years day
     days month months time recently latest last this next first many much people percent
     whats what's hey pls please anyone know tell does did so ok okay like actually really""".split()  # noqa: SIM905
-    # How people type in chat: spellings of question words and fillers that say nothing about
-    # the topic ("wat was ...", "is it gonna ...", "did they get ... yet").
-    + """wat wats wut whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
-    ever even get gets got getting supposed basically exactly anybody somebody someone guys
-    stuff happen happens happened ppl thru abt bc cuz coz yr yrs rly smth sth tbh imo ngl omg
-    lmk iirc afaik""".split()  # noqa: SIM905
-    # Contractions typed without their apostrophe ("isnt", "hes", "theres"): rare spellings, so
-    # background rarity would weigh them as a question's most telling words.
-    + """isnt arent wasnt werent dont doesnt didnt cant couldnt wouldnt shouldnt wont hasnt
-    havent hadnt aint im ive youre youve theyre theyve weve hes shes thats theres whos wheres
-    whens hows whys""".split()  # noqa: SIM905
+    )
+    | CHAT_WORDS
 )
 # "don't", "isn't", "won't": read as "do not", "is not", "will not", so what stands before the
 # apostrophe ("don", "isn", "wo") is no key word ("Don Lemon" keeps its "don").
@@ -135,6 +140,18 @@ _CHAT_SPELLINGS = {
 @cache
 def _respellings() -> dict[str, str]:
     return question_word_typos() | _CHAT_SPELLINGS
+
+
+_CHAT_WORD = re.compile(
+    rf"(?<![\w'’])(?:{'|'.join(sorted(CHAT_WORDS, key=len, reverse=True))})(?![\w'’])",
+    re.IGNORECASE,
+)
+
+
+def without_chat_words(text: str) -> str:
+    """`text` without its `CHAT_WORDS`, for searching ("how much is donanemab gonna cost" finds
+    the article about donanemab, not the ones that quote someone saying "gonna")."""
+    return " ".join(_CHAT_WORD.sub(" ", text).split()) or text
 
 
 def spell_question_words(text: str) -> str:
