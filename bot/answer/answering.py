@@ -30,7 +30,6 @@ from bot.answer.sanitize import sanitize_answer
 from bot.settings import DEFAULTS
 from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup
-from ingest.index.language.tokens import without_chat_words
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -104,7 +103,7 @@ class Answerer:
         the answerability model's similarity (None when nothing was retrieved)."""
         if not passages:
             return None
-        vector = self.retriever.embed_query(without_chat_words(question))  # as it was searched
+        vector = self.retriever.embed_query(question)
         ids = [p.chunk_id for p in passages]
         return Vectors(vector, self.retriever.sentence_vectors(ids, len(vector)), question)
 

@@ -163,12 +163,13 @@ class HybridRetriever:
         return self._recent().document_count
 
     def embed_query(self, text: str) -> np.ndarray:
-        """The query vector (kept for the last few questions: the answerer compares it with the
-        retrieved sentences right after the search)."""
+        """The vector of the query as it is searched, without its chat words (kept for the last
+        few questions: the answerer compares it with the retrieved sentences right after the
+        search)."""
         with self._lock:
             if (known := self._vectors.get(text)) is not None:
                 return known
-        vector = np.asarray(self.embedder.embed([text])[0])
+        vector = np.asarray(self.embedder.embed([without_chat_words(text)])[0])
         with self._lock:
             self._vectors[text] = vector
             while len(self._vectors) > QUERY_VECTORS:
@@ -228,13 +229,12 @@ class HybridRetriever:
 
     def _fused(self, query: Query, snapshot: IndexSnapshot) -> list[Scored]:
         depth = self.config.depth
-        searched = without_chat_words(query.text)
         dense: list[Scored] = []
         if self.config.mode != "bm25":
-            dense = self.search(self.embed_query(searched), n=depth)
+            dense = self.search(self.embed_query(query.text), n=depth)
         lexical: list[Scored] = []
         if self.config.mode != "dense":
-            lexical = snapshot.lexical.search(searched, depth)
+            lexical = snapshot.lexical.search(without_chat_words(query.text), depth)
         scores = rrf([[cid for cid, _ in dense], [cid for cid, _ in lexical]], k=self.config.rrf_k)
         return sorted(scores.items(), key=lambda item: -item[1])
 
