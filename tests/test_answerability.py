@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from bot.answer.answerability import (
+    DECISION,
     FEATURES,
+    PRIOR,
     best_threshold,
     conditional_logit_fit,
     default_model,
@@ -15,6 +17,8 @@ from bot.answer.answerability import (
     prepare,
 )
 from bot.answer.extractive import Candidate, _similarities
+from bot.app import build_citebot
+from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
 from ingest.index.language.tokens import terms
 
@@ -58,6 +62,17 @@ def test_the_shipped_model_says_what_it_was_fitted_on() -> None:
     }
     assert set(model.meta["kfold_by_source"]) == set(model.meta["sources"])
     assert len(model.rank_weights) == len(FEATURES)
+
+
+def test_before_any_fit_the_hand_weights_still_answer(seeded_settings: Settings) -> None:
+    # A new feature must not break `citebot fit`, which answers with the prior when the
+    # shipped model was fitted on other features.
+    answerer = build_citebot(seeded_settings, model=PRIOR).answerer
+
+    answer = answerer.answer("What is Honda's 2040 target?")
+
+    assert not answer.refused and "2040" in answer.text
+    assert len(PRIOR.rank_weights) == len(FEATURES) and len(PRIOR.weights) == len(DECISION)
 
 
 def test_detail_coverage_counts_what_the_story_titles_do_not_name() -> None:

@@ -246,6 +246,14 @@ def test_eval_command_writes_results_and_scorecard(
                 "meta": {"style": "chat"},
             }
         )
+        + "\n"
+        + json.dumps(
+            {
+                "id": "follow-up",
+                "question": "what are they planning together?",
+                "history": ["Who is Nissan working with in Europe?"],
+            }
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -260,12 +268,14 @@ def test_eval_command_writes_results_and_scorecard(
     assert run.exit_code == 0, run.output
     assert "document recall@1" in run.output
     lines = [json.loads(line) for line in results.read_text().splitlines()]
-    assert [line["id"] for line in lines] == ["honda", "free"]
+    assert [line["id"] for line in lines] == ["honda", "free", "follow-up"]
+    # the conversation's first question was answered, as in a thread: "they" are who it named
+    assert lines[2]["question"].startswith("what are they planning together? (renault ")
     assert lines[0]["as_of"] == "2024-03-20"
     assert "2040" in lines[0]["answer"] and lines[0]["citations"]
     assert "eval" not in lines[1]  # nothing to score it against
     card = json.loads(card_path.read_text())
-    assert card["questions"] == 2 and card["answerable"] == 1
+    assert card["questions"] == 3 and card["answerable"] == 1
     assert card["recall"]["@1"] == 1.0 and card["containment"] == 1.0
     assert "By style" in run.output
     assert card["by_style"]["quiz"]["containment"] == 1.0

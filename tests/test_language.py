@@ -6,9 +6,10 @@ import bm25s
 import pytest
 import Stemmer
 
+from bot.answer.answer_types import answered
 from bot.app import build_citebot
 from bot.settings import Settings
-from ingest.index.language.followups import resolve_followup
+from ingest.index.language.followups import resolve_followup, stands_alone
 from ingest.index.language.rarity import background_weight, blended_weight
 from ingest.index.language.tokens import key_terms, stem, terms, without_chat_words
 
@@ -88,9 +89,38 @@ def test_a_follow_up_that_refers_back_takes_the_previous_topic() -> None:
     assert "micra" in resolved
 
 
-def test_a_follow_up_with_its_own_topic_stands_alone() -> None:
+def test_a_follow_up_with_its_own_topic_stands_alone(seeded_settings: Settings) -> None:
+    answerer = build_citebot(seeded_settings).answerer
     question = "Who won the 2018 World Cup in Russia?"
-    assert resolve_followup(question, ["when does the new electric Micra go on sale?"]) == question
+    history = [("when does the new electric Micra go on sale?", "")]
+
+    assert stands_alone(question)
+    assert answerer.standalone(question, history) == question
+    assert answerer.answer(answerer.standalone(question, history)).refused
+
+
+def test_a_follow_up_about_whom_the_last_answer_named_searches_for_them(
+    seeded_settings: Settings,
+) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+    first = "Who is Nissan working with in Europe?"
+    said = answerer.answer(first)
+    assert "Renault" in said.text
+
+    resolved = answerer.standalone("what are they planning together?", [(first, said.text)])
+
+    # the name the answer gave comes first, then the earlier question's topic
+    assert resolved.startswith("what are they planning together? (renault ")
+    assert "nissan" in resolved
+
+
+def test_what_an_answer_named_is_read_only_from_cited_answers_to_who_and_where() -> None:
+    cited = "Bernard Arnault, the head of LVMH, overtook Bill Gates on Tuesday [1]."
+    assert answered("who passed Bill Gates?", cited) == ["Bernard Arnault"]
+    assert answered("where is the Micra built?", "It is made in northern France [1].") == ["France"]
+    assert answered("who passed Bill Gates?", "I couldn't find that in the indexed articles.") == []
+    assert answered("how old is Bill Gates?", "Gates, 67, said [1].") == []
+    assert answered("did Arnault pass Gates?", cited) == []  # a yes/no question names nobody
 
 
 def test_a_question_in_another_language_is_told_so(seeded_settings: Settings) -> None:

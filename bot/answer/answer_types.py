@@ -23,8 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.answer.question_kinds import MEASURES
+from bot.answer.citations import MARKER
+from bot.answer.question_kinds import MEASURES, answer_kind
 from ingest.index.language.rarity import zipf
+from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import QUESTION_WORDS, key_stems, stem, terms
 
 _DIGITS = r"\d[\d,.]*\d|\d"
@@ -69,6 +71,9 @@ _NOT_NAMES = frozenset(
     Why How Where Which Mr Mrs Ms Dr""".split()  # noqa: SIM905
 )
 
+
+NEARBY_CHARS = 50  # about eight words either side of an answer span
+_ASKS_WHICH = re.compile(r"\b(?:who|whom|whose|which|what|where)\b")
 
 Span = tuple[int, int, float]  # start, end in the sentence, and how fully it answers (0..1]
 
@@ -206,3 +211,34 @@ def offers(kind: str, sentence: str, question: str, proper: frozenset[str] | Non
         return max((score for _, _, score in spans), default=0.0)
     new = set(terms(sentence)) - key_stems(question)
     return min(len(new), 4) / 4
+
+
+def around(sentence: str, start: int, end: int) -> frozenset[str]:
+    """The stems of the whole words within `NEARBY_CHARS` either side of `sentence[start:end]`."""
+    left = sentence[max(0, start - NEARBY_CHARS) : start]
+    right = sentence[end : end + NEARBY_CHARS]
+    if start > NEARBY_CHARS:
+        left = left.partition(" ")[2]  # a word cut at the window's edge is no word
+    if end + NEARBY_CHARS < len(sentence):
+        right = right.rpartition(" ")[0]
+    return frozenset(terms(f"{left} {right}"))
+
+
+def answered(question: str, answer: str) -> list[str]:
+    """What a cited answer to a who/which/where `question` named: the first name or place of its
+    first sentence that the question lacks (the sentence's subject, most often). For follow-ups
+    that refer to it ("what company does he run" after "who passed Gates?"); [] for other
+    questions and for refusals, which cite nothing."""
+    kind = answer_kind(question)
+    if kind not in ("name", "place") or not _ASKS_WHICH.search(question.lower()):
+        return []
+    if not MARKER.search(answer):
+        return []
+    sentences = split_sentences(MARKER.sub("", answer))
+    first = sentences[0].text if sentences else ""
+    spans = typed_spans(kind, first, question, proper_words([first]))
+    if not spans:
+        return []
+    best = max(score for _, _, score in spans)
+    a, b, _ = next(span for span in spans if span[2] == best)
+    return [first[a:b].strip(" .,;:’'")]

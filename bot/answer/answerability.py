@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer.answer_types import offers, typed_spans
+from bot.answer.answer_types import around, offers, typed_spans
 from bot.answer.models import Passage
 from bot.answer.question_kinds import answer_kind, asking_sentence
 from bot.answer.respelling import respell
@@ -76,7 +76,6 @@ FEATURES = (
     "nearby",
 )
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
-NEARBY_CHARS = 50  # `nearby`: about eight words either side of an answer span
 Rarity = Callable[[str, str], float]  # (word, stem) -> 0..1
 
 
@@ -143,10 +142,30 @@ class Model:
         )
 
 
-# Before any fit: the hand weights the extractive answerer used, as a logistic model.
+# Before any fit: the hand weights the extractive answerer used, as a logistic model; the
+# features added since weigh nothing until a fit.
+_PRIOR_RANK = {
+    "coverage": 4.0,
+    "context_coverage": 1.0,
+    "passage_coverage": 1.0,
+    "answer_type": 2.0,
+    "kind_missing": -1.0,
+    "similarity": 2.0,
+    "rank": 2.4,
+    "lede": 1.2,
+}
+_PRIOR_DECISION = {
+    "share": 1.0,
+    "coverage": 2.0,
+    "context_coverage": 1.0,
+    "passage_coverage": 1.0,
+    "answer_type": 1.0,
+    "kind_missing": -1.0,
+    "similarity": 2.0,
+}
 PRIOR = Model(
-    rank_weights=(4.0, 1.0, 1.0, 0.0, 2.0, -1.0, 2.0, 2.4, 1.2, 0.0, 0.0, 0.0, 0.0, 0.0),
-    weights=(1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.0, -1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    rank_weights=tuple(_PRIOR_RANK.get(name, 0.0) for name in FEATURES),
+    weights=tuple(_PRIOR_DECISION.get(name, 0.0) for name in DECISION),
     bias=-3.0,
     threshold=0.3,
     topic_threshold=0.3,
@@ -336,7 +355,7 @@ def features_row(
             (score for a, b, score in spans if _within(sentence[a:b], title.stems)), default=0.0
         )
         nearby = max(
-            (score * question.coverage(_around(sentence, a, b)) for a, b, score in spans),
+            (score * question.coverage(around(sentence, a, b)) for a, b, score in spans),
             default=0.0,
         )
     return [
@@ -356,17 +375,6 @@ def features_row(
         told,
         nearby,
     ]
-
-
-def _around(sentence: str, start: int, end: int) -> frozenset[str]:
-    """The stems of the whole words within `NEARBY_CHARS` either side of `sentence[start:end]`."""
-    left = sentence[max(0, start - NEARBY_CHARS) : start]
-    right = sentence[end : end + NEARBY_CHARS]
-    if start > NEARBY_CHARS:
-        left = left.partition(" ")[2]  # a word cut at the window's edge is no word
-    if end + NEARBY_CHARS < len(sentence):
-        right = right.rpartition(" ")[0]
-    return frozenset(terms(f"{left} {right}"))
 
 
 def _within(span: str, stems: frozenset[str]) -> bool:

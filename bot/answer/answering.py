@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.answer import prompts
+from bot.answer.answer_types import answered
 from bot.answer.answerability import Model, default_model, passage_stems, prepare
 from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, Vectors, answer_sentences, compose
@@ -29,7 +30,7 @@ from bot.answer.retrieval import Query, Retriever
 from bot.answer.sanitize import sanitize_answer
 from bot.settings import DEFAULTS
 from ingest.index.language.detect import is_foreign
-from ingest.index.language.followups import resolve_followup
+from ingest.index.language.followups import resolve_followup, stands_alone
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -162,7 +163,10 @@ class Answerer:
         return _timed(answer, started, retrieved_at)
 
     def standalone(self, question: str, history: list[tuple[str, str]]) -> str:
-        """Turn a follow-up into a standalone question (LLM rewrite, or joined to the last one)."""
+        """Turn a follow-up into a standalone question: the LLM rewrites it, or the conversation's
+        topic (and what the last answer named) is added to it unless it reads as a question of
+        its own. Never both questions joined: the old question word would ask for the wrong
+        kind of answer."""
         if not history:
             return question
         if self.llm is not None:
@@ -170,7 +174,12 @@ class Answerer:
                 return condense_question(self.llm, question, history, self.config.llm_policy)
             except LLMError as exc:
                 log.warning("follow-up rewrite failed, joining instead: %s", exc)
-        return resolve_followup(question, [asked for asked, _ in history])
+        if stands_alone(question):
+            return question  # a new question: the old topic would only drag it off
+        last_asked, last_answer = history[-1]
+        return resolve_followup(
+            question, [asked for asked, _ in history], answered(last_asked, last_answer)
+        )
 
     # -- building answers ----------------------------------------------------------------------
 

@@ -127,10 +127,15 @@ def _run(answerer: Answerer, items: list[EvalQuestion], handle: Any) -> list[Out
 
 
 def asked(answerer: Answerer, item: EvalQuestion) -> str:
-    """The question as the pipeline sees it: a follow-up resolved against its conversation."""
+    """The question as the pipeline sees it: a follow-up resolved against its conversation,
+    whose earlier questions are answered first, as they are in a Discord thread."""
     if not item.history:
         return item.question
-    return answerer.standalone(item.question, [(turn, "") for turn in item.history])
+    turns: list[tuple[str, str]] = []
+    for turn in item.history:
+        question = answerer.standalone(turn, turns)
+        turns.append((turn, answerer.answer(question, as_of=item.as_of).text))
+    return answerer.standalone(item.question, turns)
 
 
 def outcome_of(item: EvalQuestion, answer: Answer, answerer: Answerer) -> Outcome:

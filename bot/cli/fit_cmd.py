@@ -24,7 +24,7 @@ def fit_command(
     collection: CollectionOpt = None,
 ) -> None:
     """Fit answerability weights and thresholds; print the held-out (fold-averaged) numbers."""
-    from bot.answer.answerability import DECISION, PRIOR
+    from bot.answer.answerability import DECISION, PRIOR, default_model
     from bot.app import build_citebot
     from bot.cli.eval_cmd import asked
     from bot.cli.output import out as console
@@ -37,9 +37,14 @@ def fit_command(
         loaded = [(path.name, load_questions(path)) for path in questions]
         items = [item for _, file_items in loaded for item in file_items]
         source = {item.id: name for name, file_items in loaded for item in file_items}
-        # The prior, not the shipped model: fitting must work when the features have changed.
+        # A conversation's earlier turns are answered as users get them, by the shipped model;
+        # by the prior when the features have changed since it was fitted.
+        try:
+            answering = default_model()
+        except ValueError:
+            answering = PRIOR
         settings = load_settings(store=store, collection=collection)
-        answerer = build_citebot(settings, model=PRIOR).answerer
+        answerer = build_citebot(settings, model=answering).answerer
         cases = collect(answerer, items, asked)
         if len(cases) < folds:
             fail(f"only {len(cases)} labelled questions: too few for {folds} folds.")

@@ -1,14 +1,17 @@
 """Resolve a follow-up question against the previous turn's topic, without a language model.
 
 "and where will it be built?" after "when does the new electric Micra go on sale?" is about the
-Micra: a follow-up that refers back (a pronoun, "and ...", "what about ...", or too few words of
-its own) gets the previous question's most informative content words added, instead of the whole
-previous question (which drags its question word and answer type along).
+Micra: a follow-up that does not stand alone (`stands_alone`) gets the previous question's most
+informative content words added, instead of the whole previous question (which drags its
+question word and answer type along). What the previous
+answer named comes first: "what company does he run" after "who passed Bill Gates?" is about the
+person that answer named, not about Bill Gates.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ingest.index.language.rarity import background_weight
 from ingest.index.language.tokens import key_terms
@@ -24,15 +27,21 @@ OWN_TOPIC = 1.2  # a follow-up whose own key words weigh this much stands on its
 MIN_WEIGHT = 0.2  # topic words are informative ones, not "go" or "make"
 
 
-def resolve_followup(question: str, previous: list[str]) -> str:
-    """`question`, with the topic words of the previous questions it refers back to."""
+def stands_alone(question: str) -> bool:
+    """Whether `question` may be a question of its own: it does not refer back ("it", "and
+    ...", "what about") and has enough informative words to name a topic."""
+    own_weight = sum(background_weight(t.word) for t in key_terms(question))
+    return not _REFERS_BACK.search(question) and own_weight >= OWN_TOPIC
+
+
+def resolve_followup(question: str, previous: list[str], answered: Sequence[str] = ()) -> str:
+    """`question`, with the topic words of the previous questions; `answered`: what the previous
+    answer named (a person, a place), which comes first."""
     if not previous:
         return question
-    own = key_terms(question)
-    own_weight = sum(background_weight(t.word) for t in own)
-    if not _REFERS_BACK.search(question) and own_weight >= OWN_TOPIC:
-        return question
-    have = {t.stem for t in own}
+    have = {t.stem for t in key_terms(question)}
+    named = [t for name in answered for t in key_terms(name) if t.stem not in have]
+    have.update(t.stem for t in named)
     chosen: list[str] = []
     for turn in reversed(previous):  # the latest turn first; older ones fill what it lacks
         topic = [
@@ -46,4 +55,5 @@ def resolve_followup(question: str, previous: list[str]) -> str:
             chosen.append(term.word)
         if len(chosen) >= TOPIC_WORDS:
             break
-    return f"{question} ({' '.join(chosen)})" if chosen else question
+    words = [t.word for t in named] + chosen
+    return f"{question} ({' '.join(words)})" if words else question
