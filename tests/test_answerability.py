@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from bot.answer.answerability import (
+    _PRIOR_DECISION,
+    _PRIOR_RANK,
     DECISION,
     FEATURES,
     PRIOR,
@@ -73,6 +75,7 @@ def test_before_any_fit_the_hand_weights_still_answer(seeded_settings: Settings)
 
     assert not answer.refused and "2040" in answer.text
     assert len(PRIOR.rank_weights) == len(FEATURES) and len(PRIOR.weights) == len(DECISION)
+    assert set(_PRIOR_RANK) <= set(FEATURES) and set(_PRIOR_DECISION) <= set(DECISION)
 
 
 def test_detail_coverage_counts_what_the_story_titles_do_not_name() -> None:

@@ -3,9 +3,9 @@
 "and where will it be built?" after "when does the new electric Micra go on sale?" is about the
 Micra: a follow-up that does not stand alone (`stands_alone`) gets the previous question's most
 informative content words added, instead of the whole previous question (which drags its
-question word and answer type along). What the previous
-answer named comes first: "what company does he run" after "who passed Bill Gates?" is about the
-person that answer named, not about Bill Gates.
+question word and answer type along). What the previous answer named comes first: "what
+company does he run" after "who passed Bill Gates?" is about the person that answer named, not
+about Bill Gates.
 """
 
 from __future__ import annotations
@@ -40,8 +40,11 @@ def resolve_followup(question: str, previous: list[str], answered: Sequence[str]
     if not previous:
         return question
     have = {t.stem for t in key_terms(question)}
-    named = [t for name in answered for t in key_terms(name) if t.stem not in have]
-    have.update(t.stem for t in named)
+    named: list[str] = []
+    for term in (t for name in answered for t in key_terms(name)):
+        if term.stem not in have:
+            have.add(term.stem)
+            named.append(term.word)
     chosen: list[str] = []
     for turn in reversed(previous):  # the latest turn first; older ones fill what it lacks
         topic = [
@@ -55,5 +58,5 @@ def resolve_followup(question: str, previous: list[str], answered: Sequence[str]
             chosen.append(term.word)
         if len(chosen) >= TOPIC_WORDS:
             break
-    words = [t.word for t in named] + chosen
+    words = named + chosen
     return f"{question} ({' '.join(words)})" if words else question
