@@ -88,6 +88,7 @@ def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
 
 
+SENT = "It sent 44 people to the shelters of its 3 counties."
 ASH = "Ash rose 20 kilometers over the island of Tonga; 2 days on it fell."
 
 
@@ -105,6 +106,9 @@ ASH = "Ash rose 20 kilometers over the island of Tonga; 2 days on it fell."
         ("number", ASH, "How high did the ash go?", "2", 0.5),
         ("number", "It killed four people in 3 towns.", "What is the death toll?", "four", 1.0),
         ("number", "Saget, 65, was found in 1 room.", "How old was Bob Saget?", "65", 1.0),
+        # chat's "ppl" counts people: the count beside "people" answers, the other number half
+        ("number", SENT, "how many ppl were sent?", "44", 1.0),
+        ("number", SENT, "how many ppl were sent?", "3", 0.5),
         ("name", "China said it would retaliate.", "Who said it would retaliate?", "China", 1.0),
     ],
 )

@@ -27,7 +27,13 @@ from bot.answer.citations import MARKER
 from bot.answer.question_kinds import MEASURES, answer_kind
 from ingest.index.language.rarity import zipf
 from ingest.index.language.sentences import split_sentences
-from ingest.index.language.tokens import QUESTION_WORDS, key_stems, stem, terms
+from ingest.index.language.tokens import (
+    QUESTION_WORDS,
+    key_stems,
+    spell_question_words,
+    stem,
+    terms,
+)
 
 _DIGITS = r"\d[\d,.]*\d|\d"
 _NUMBER_WORDS = (
@@ -155,7 +161,7 @@ def typed_spans(
 ) -> list[Span]:
     """Where `sentence` holds an answer of `kind` that `question` lacks ([] for "thing");
     `proper`: the words its passages capitalise mid-sentence (`proper_words`)."""
-    lowered = question.lower()
+    lowered = spell_question_words(question).lower()
     if kind in ("money", "percent"):
         exact = MONEY if kind == "money" else PERCENT
         return _new(_found(exact, sentence), sentence, lowered, 1.0) + _new(

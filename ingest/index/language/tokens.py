@@ -128,12 +128,18 @@ def question_word_typos() -> dict[str, str]:
 
 
 # Question words as chat types them: contracted without the apostrophe ("whos the ceo") or
-# spelt by ear ("wat was it").
+# spelt by ear ("wat was it"); and the chat forms of what a question counts or measures ("how
+# many ppl", "what yr", "how many hrs").
 _CHAT_SPELLINGS = {
     **{f"{word}s": f"{word}'s" for word in ("what", "who", "where", "when", "how", "why")},
     "wat": "what",
     "wut": "what",
     "wats": "what's",
+    "ppl": "people",
+    "yr": "year",
+    "yrs": "years",
+    "hrs": "hours",
+    "mins": "minutes",
 }
 
 
@@ -154,9 +160,11 @@ def without_chat_words(text: str) -> str:
     return " ".join(_CHAT_WORD.sub(" ", text).split()) or text
 
 
+@lru_cache(maxsize=1024)  # asked once per candidate sentence of a question
 def spell_question_words(text: str) -> str:
     """`text` with its misspelt question words spelt right ("wich movie" -> "which movie",
-    "whens it" -> "when's it", "wat share" -> "what share")."""
+    "whens it" -> "when's it", "wat share" -> "what share", "how many ppl" -> "how many
+    people")."""
     typos = _respellings()
     return _TOKEN.sub(lambda m: typos.get(m.group(0).lower(), m.group(0)), text)
 
