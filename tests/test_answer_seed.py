@@ -17,6 +17,17 @@ def test_honda_2040_target_is_answered_with_a_citation(seeded_settings: Settings
     assert "2040" in citation.quote
 
 
+def test_the_wire_credit_is_not_quoted_beside_the_answer(seeded_settings: Settings) -> None:
+    """The seed ends "(With inputs from Reuters)": it offers a place ("from Reuters") to a
+    "where" question, and was quoted as a second sentence."""
+    answerer = build_citebot(seeded_settings).answerer
+    answer = answerer.answer("Where will the new electric Micra be built?")
+
+    assert not answer.refused and "northern France" in answer.text
+    assert "With inputs from" not in answer.text
+    assert all("With inputs from" not in c.quote for c in answer.citations)
+
+
 def test_unrelated_question_is_refused(seeded_settings: Settings) -> None:
     answer = build_citebot(seeded_settings).answerer.answer("Who won the 2018 FIFA World Cup?")
 

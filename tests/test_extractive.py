@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer.answer_types import offers, proper_words, typed_spans
 from bot.answer.citations import check_citations
-from bot.answer.extractive import compose, pick_sentences
+from bot.answer.extractive import compose, is_credit, pick_sentences
 from bot.answer.models import Passage
 from bot.answer.question_kinds import answer_kind
 from bot.answer.sentences import split_sentences
@@ -189,6 +189,20 @@ def test_number_questions_prefer_a_sentence_with_a_new_number(embedder: LocalEmb
     )
 
     assert "700" in picks[0].text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "credit"),
+    [
+        ("(With inputs from Reuters)", True),
+        ("Contributing: Kelly Tyko, USA TODAY; The Associated Press", True),
+        ("CNN's Chloe Melas contributed to this report.", True),
+        ("Reporting by the Times showed that the mayor lied.", False),
+        ("Contributing factors included heavy rain.", False),
+    ],
+)
+def test_a_credit_line_is_told_from_a_sentence_about_the_story(sentence: str, credit: bool) -> None:
+    assert is_credit(sentence) is credit
 
 
 def test_the_lede_of_the_top_article_is_favoured(embedder: LocalEmbedder) -> None:

@@ -40,6 +40,21 @@ SHORTLIST = 8  # candidates that get the full model (their similarity is stored 
 SECOND = 0.3  # a second sentence needs at least this share of the first's probability
 REPEATS = 0.5  # ... and at least this share of its words not in the first
 _OFFERED = FEATURES.index("answer_type")
+# A wire or contributor credit: "(With inputs from Reuters)", "Contributing: The Associated
+# Press", "Reporting by ...; Editing by ...", "CNN's Laura He contributed to this report." It says
+# who wrote the story, not what happened, yet offers a name or a place ("from Reuters") to any
+# question. A credit has one of these cues and, besides names, only the words credits use.
+_CREDIT_CUE = re.compile(
+    r"\b(?:with inputs from|reporting by|editing by|writing by|compiled by|contributing:|"
+    r"contributors?:|contributed (?:to this|reporting))",
+    re.IGNORECASE,
+)
+_CREDIT_WORDS = frozenset(
+    """with inputs from by and of the in to this additional reporting editing writing compiled
+    edited contributing contributed contributor contributors report story article staff writer
+    writers reporter reporters agencies agency wire services also""".split()  # noqa: SIM905
+)
+_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+\b")
 
 
 class SentenceEmbedder(Protocol):
@@ -87,8 +102,8 @@ class Candidate:
 def candidates(
     passages: list[Passage], stored: Mapping[str, np.ndarray] | None = None
 ) -> list[Candidate]:
-    """Every quotable sentence of the passages (not too short, not too long), with its stored
-    vector when its chunk has one per sentence."""
+    """Every quotable sentence of the passages (not too short, not too long, no credit line),
+    with its stored vector when its chunk has one per sentence."""
     out: list[Candidate] = []
     seen: set[str] = set()
     for index, passage in enumerate(passages):
@@ -99,13 +114,20 @@ def candidates(
             rows = None  # split by another version of the splitter: embed instead
         for n, sentence in enumerate(sentences):
             text = sentence.text
-            if MIN_CHARS <= len(text) <= MAX_CHARS and text not in seen:
+            if MIN_CHARS <= len(text) <= MAX_CHARS and text not in seen and not is_credit(text):
                 seen.add(text)  # overlapping chunks repeat sentences
                 lede = not before and passage.start == 0
                 vector = rows[n] if rows is not None and rows[n].any() else None
                 out.append(Candidate(text, index, lede=lede, before=before, vector=vector))
             before = text
     return out
+
+
+def is_credit(sentence: str) -> bool:
+    """Whether `sentence` only credits the story's writers or wire service (`_CREDIT_CUE`)."""
+    return _CREDIT_CUE.search(sentence) is not None and all(
+        word in _CREDIT_WORDS for word in _LOWER_WORD.findall(sentence)
+    )
 
 
 def shortlist(
