@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import bm25s
 import pytest
 import Stemmer
@@ -9,9 +11,13 @@ import Stemmer
 from bot.answer.answer_types import answered
 from bot.app import build_citebot
 from bot.settings import Settings
+from ingest.index.embeddings import LocalEmbedder
 from ingest.index.language.followups import resolve_followup, stands_alone
 from ingest.index.language.rarity import background_weight, blended_weight
 from ingest.index.language.tokens import key_terms, stem, terms, without_chat_words
+from ingest.index.snapshot import snapshot_hook
+from ingest.pipeline import ingest
+from tests.conftest import write_article
 
 
 @pytest.mark.parametrize(
@@ -97,6 +103,42 @@ def test_a_follow_up_with_its_own_topic_stands_alone(seeded_settings: Settings) 
     assert stands_alone(question)
     assert answerer.standalone(question, history) == question
     assert answerer.answer(answerer.standalone(question, history)).refused
+
+
+def test_a_thread_question_of_its_own_keeps_the_thread_story_when_that_holds_it_best(
+    tmp_path: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    """Asked alone, "who won the Conn Smythe?" finds last year's (its title says so); in a
+    thread about this year's final, that final is the article it asks about."""
+    folder = tmp_path / "articles"
+    write_article(
+        folder,
+        "old.md",
+        "Nikita Kucherov of the Lightning won the Conn Smythe Trophy as the most valuable "
+        "player of the playoffs, a year after the Lightning lifted the cup.",
+        id="final-2021",
+        title="Kucherov wins the Conn Smythe",
+    )
+    write_article(
+        folder,
+        "new.md",
+        "The Colorado Avalanche beat Tampa Bay to win the Stanley Cup on Sunday. Defenseman Cale "
+        "Makar won the Conn Smythe as playoff MVP.",
+        id="final-2022",
+        title="Colorado Avalanche win the Stanley Cup",
+    )
+    ingest([folder], settings=settings, embedder=embedder, after_write=snapshot_hook(settings))
+    answerer = build_citebot(settings).answerer
+    question = "who won the conn smythe?"
+    history = [("did colorado win the stanley cup?", "")]
+    assert stands_alone(question)
+    assert answerer.retrieve(question)[0].doc_id == "final-2021"
+
+    resolved = answerer.standalone(question, history)
+
+    assert resolved.startswith(question) and "colorado" in resolved
+    assert answerer.retrieve(resolved)[0].doc_id == "final-2022"
+    assert "Cale Makar" in answerer.answer(resolved).text
 
 
 def test_a_follow_up_about_whom_the_last_answer_named_searches_for_them(

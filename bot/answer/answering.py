@@ -165,8 +165,8 @@ class Answerer:
     def standalone(self, question: str, history: list[tuple[str, str]]) -> str:
         """Turn a follow-up into a standalone question: the LLM rewrites it, or the conversation's
         topic (and what the last answer named) is added to it unless it reads as a question of
-        its own. Never both questions joined: the old question word would ask for the wrong
-        kind of answer."""
+        its own that the conversation's story does not hold better (`continues`). Never both
+        questions joined: the old question word would ask for the wrong kind of answer."""
         if not history:
             return question
         if self.llm is not None:
@@ -174,12 +174,26 @@ class Answerer:
                 return condense_question(self.llm, question, history, self.config.llm_policy)
             except LLMError as exc:
                 log.warning("follow-up rewrite failed, joining instead: %s", exc)
-        if stands_alone(question):
-            return question  # a new question: the old topic would only drag it off
         last_asked, last_answer = history[-1]
-        return resolve_followup(
+        resolved = resolve_followup(
             question, [asked for asked, _ in history], answered(last_asked, last_answer)
         )
+        if stands_alone(question) and not self.continues(question, resolved):
+            return question  # a new question: the old topic would only drag it off
+        return resolved
+
+    def continues(self, question: str, resolved: str) -> bool:
+        """Whether a question that reads as one of its own still asks about the conversation's
+        story: with the topic words it finds another article, and that article holds the
+        question's own key terms at least as well as the one it finds alone ("who got the conn
+        smythe?" after "did colorado win the stanley cup?" finds this final, not an older one;
+        "who won the 2018 World Cup?" after a Micra question finds nothing better and is asked
+        as is)."""
+        alone, along = self.retrieve(question)[:1], self.retrieve(resolved)[:1]
+        if not along or (alone and along[0].doc_id == alone[0].doc_id):
+            return False
+        held = self.topicality(question, along)
+        return held > 0 and held >= self.topicality(question, alone)
 
     # -- building answers ----------------------------------------------------------------------
 
