@@ -21,12 +21,10 @@ from bot.answer.answerability import (
     FEATURES,
     Model,
     Question,
-    best_threshold,
-    conditional_logit_fit,
-    logistic_fit,
     prepare,
 )
 from bot.answer.answering import Answerer
+from bot.answer.estimators import best_threshold, conditional_logit_fit, logistic_fit
 from bot.answer.extractive import Candidate, choose, compose, score, shortlist
 from bot.evaluation import EvalQuestion, contains_answer
 

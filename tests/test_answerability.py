@@ -10,14 +10,12 @@ from bot.answer.answerability import (
     DECISION,
     FEATURES,
     PRIOR,
-    best_threshold,
-    conditional_logit_fit,
     default_model,
     features_row,
     headline,
-    logistic_fit,
     prepare,
 )
+from bot.answer.estimators import best_threshold, conditional_logit_fit, logistic_fit
 from bot.answer.extractive import Candidate, _similarities
 from bot.app import build_citebot
 from bot.settings import Settings
