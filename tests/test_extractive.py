@@ -6,7 +6,7 @@ import pytest
 
 from bot.answer.answer_types import offers, proper_words, typed_spans
 from bot.answer.citations import check_citations
-from bot.answer.extractive import compose, is_credit, pick_sentences
+from bot.answer.extractive import asks, compose, is_credit, pick_sentences
 from bot.answer.models import Passage
 from bot.answer.question_kinds import answer_kind
 from bot.answer.sentences import split_sentences
@@ -189,6 +189,25 @@ def test_number_questions_prefer_a_sentence_with_a_new_number(embedder: LocalEmb
     )
 
     assert "700" in picks[0].text
+
+
+def test_a_question_in_an_article_is_never_the_answer(embedder: LocalEmbedder) -> None:
+    """A quiz article asks the reader's question itself: restating it answers nothing."""
+    passages = [
+        _passage(
+            "quiz",
+            "1. How many gang members have been jailed in El Salvador since March?\n"
+            "The government declared a state of emergency in March.",
+            start=0,
+        )
+    ]
+
+    picks = pick_sentences(
+        "How many gang members have been jailed in El Salvador?", passages, embedder
+    )
+
+    assert not any(p.text.endswith("?") for p in picks)
+    assert asks('He asked: "Why now?"') and not asks("Why? Because the rules changed.")
 
 
 @pytest.mark.parametrize(

@@ -102,8 +102,8 @@ class Candidate:
 def candidates(
     passages: list[Passage], stored: Mapping[str, np.ndarray] | None = None
 ) -> list[Candidate]:
-    """Every quotable sentence of the passages (not too short, not too long, no credit line),
-    with its stored vector when its chunk has one per sentence."""
+    """Every quotable sentence of the passages (not too short, not too long, no question or
+    credit line), with its stored vector when its chunk has one per sentence."""
     out: list[Candidate] = []
     seen: set[str] = set()
     for index, passage in enumerate(passages):
@@ -114,13 +114,26 @@ def candidates(
             rows = None  # split by another version of the splitter: embed instead
         for n, sentence in enumerate(sentences):
             text = sentence.text
-            if MIN_CHARS <= len(text) <= MAX_CHARS and text not in seen and not is_credit(text):
+            if MIN_CHARS <= len(text) <= MAX_CHARS and text not in seen and _states(text):
                 seen.add(text)  # overlapping chunks repeat sentences
                 lede = not before and passage.start == 0
                 vector = rows[n] if rows is not None and rows[n].any() else None
                 out.append(Candidate(text, index, lede=lede, before=before, vector=vector))
             before = text
     return out
+
+
+_ASKS = re.compile(r"\?[\"'”’)\]]*$")
+
+
+def asks(sentence: str) -> bool:
+    """Whether `sentence` is itself a question ("What happens next?"): it states nothing."""
+    return _ASKS.search(sentence.rstrip()) is not None
+
+
+def _states(sentence: str) -> bool:
+    """Whether `sentence` can be quoted as an answer: neither a question nor a credit line."""
+    return not asks(sentence) and not is_credit(sentence)
 
 
 def is_credit(sentence: str) -> bool:
