@@ -40,21 +40,6 @@ SHORTLIST = 8  # candidates that get the full model (their similarity is stored 
 SECOND = 0.3  # a second sentence needs at least this share of the first's probability
 REPEATS = 0.5  # ... and at least this share of its words not in the first
 _OFFERED = FEATURES.index("answer_type")
-# A wire or contributor credit: "(With inputs from Reuters)", "Contributing: The Associated
-# Press", "Reporting by ...; Editing by ...", "CNN's Laura He contributed to this report." It says
-# who wrote the story, not what happened, yet offers a name or a place ("from Reuters") to any
-# question. A credit has one of these cues and, besides names, only the words credits use.
-_CREDIT_CUE = re.compile(
-    r"\b(?:with inputs from|reporting by|editing by|writing by|compiled by|contributing:|"
-    r"contributors?:|contributed (?:to this|reporting))",
-    re.IGNORECASE,
-)
-_CREDIT_WORDS = frozenset(
-    """with inputs from by and of the in to this additional reporting editing writing compiled
-    edited contributing contributed contributor contributors report story article staff writer
-    writers reporter reporters agencies agency wire services also""".split()  # noqa: SIM905
-)
-_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+\b")
 
 
 class SentenceEmbedder(Protocol):
@@ -134,6 +119,23 @@ def asks(sentence: str) -> bool:
 def _states(sentence: str) -> bool:
     """Whether `sentence` can be quoted as an answer: neither a question nor a credit line."""
     return not asks(sentence) and not is_credit(sentence)
+
+
+# A wire or contributor credit: "(With inputs from Reuters)", "Contributing: The Associated
+# Press", "Reporting by ...; Editing by ...", "CNN's Laura He contributed to this report." It says
+# who wrote the story, not what happened, yet offers a name or a place ("from Reuters") to any
+# question. A credit has one of these cues and, besides names, only the words credits use.
+_CREDIT_CUE = re.compile(
+    r"\b(?:with inputs from|reporting by|editing by|writing by|compiled by|contributing:|"
+    r"contributors?:|contributed (?:to this|reporting))",
+    re.IGNORECASE,
+)
+_CREDIT_WORDS = frozenset(
+    """with inputs from by and of the in to this additional reporting editing writing compiled
+    edited contributing contributed contributor contributors report story article staff writer
+    writers reporter reporters agencies agency wire services also""".split()  # noqa: SIM905
+)
+_LOWER_WORD = re.compile(r"(?<![\w'’])[a-z]+\b")
 
 
 def is_credit(sentence: str) -> bool:
