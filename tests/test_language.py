@@ -141,6 +141,43 @@ def test_a_thread_question_of_its_own_keeps_the_thread_story_when_that_holds_it_
     assert "Cale Makar" in answerer.answer(resolved).text
 
 
+def test_a_thread_question_that_alone_finds_no_answer_is_asked_with_the_thread_story(
+    tmp_path: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    """Alone, "how much emergency money did the mayor ask for?" finds the Zika request, which
+    names no sum, and is refused; in a thread about Jackson's water it asks about Jackson."""
+    folder = tmp_path / "articles"
+    write_article(
+        folder,
+        "zika.md",
+        "President Obama asked Congress on Monday for emergency money to fight the Zika virus. "
+        "The White House said the details of the request would follow later this month.",
+        id="zika",
+        title="Obama asks Congress for emergency money to fight Zika",
+    )
+    write_article(
+        folder,
+        "jackson.md",
+        "Residents of Jackson, Mississippi, have been without safe water for weeks since a winter "
+        "storm broke the city's pipes, and the city has declared a water emergency. Chokwe "
+        "Lumumba requested about $47 million from the state and federal government to repair "
+        "the water system.",
+        id="jackson",
+        title="Jackson has been without safe water for weeks",
+    )
+    ingest([folder], settings=settings, embedder=embedder, after_write=snapshot_hook(settings))
+    answerer = build_citebot(settings).answerer
+    question = "how much emergency money did the mayor ask for?"
+    history = [("why has jackson been without safe water for weeks?", "")]
+    assert stands_alone(question)
+    assert answerer.answer(question).refused
+
+    resolved = answerer.standalone(question, history)
+
+    assert resolved.startswith(question) and "jackson" in resolved
+    assert "$47 million" in answerer.answer(resolved).text
+
+
 def test_a_follow_up_about_whom_the_last_answer_named_searches_for_them(
     seeded_settings: Settings,
 ) -> None:

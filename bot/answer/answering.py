@@ -162,11 +162,13 @@ class Answerer:
             answer = await asyncio.to_thread(self.extractive, question, passages, as_of)
         return _timed(answer, started, retrieved_at)
 
-    def standalone(self, question: str, history: list[tuple[str, str]]) -> str:
+    def standalone(self, question: str, history: list[tuple[str, str]], as_of: str = "") -> str:
         """Turn a follow-up into a standalone question: the LLM rewrites it, or the conversation's
         topic (and what the last answer named) is added to it unless it reads as a question of
-        its own that the conversation's story does not hold better (`continues`). Never both
-        questions joined: the old question word would ask for the wrong kind of answer."""
+        its own that is better asked alone: the conversation's story holds none of its key terms
+        ("who won the 2018 World Cup?" after a Micra question), or another story holds them
+        better (`continues`) and answers it (`finds`). Never both questions joined: the old
+        question word would ask for the wrong kind of answer."""
         if not history:
             return question
         if self.llm is not None:
@@ -178,22 +180,35 @@ class Answerer:
         resolved = resolve_followup(
             question, [asked for asked, _ in history], answered(last_asked, last_answer)
         )
-        if stands_alone(question) and not self.continues(question, resolved):
+        if not stands_alone(question):
+            return resolved
+        alone, along = self.retrieve(question, as_of), self.retrieve(resolved, as_of)
+        held = self.topicality(question, along[:1])  # its own terms in the conversation's story
+        if held <= 0:
             return question  # a new question: the old topic would only drag it off
-        return resolved
+        if self.continues(question, alone[:1], along[:1], held):
+            return resolved
+        if not self.finds(question, alone, as_of) and self.finds(resolved, along, as_of):
+            return resolved  # alone it finds no answer; in the conversation's story it does
+        return question
 
-    def continues(self, question: str, resolved: str) -> bool:
+    def continues(
+        self, question: str, alone: Sequence[Passage], along: Sequence[Passage], held: float
+    ) -> bool:
         """Whether a question that reads as one of its own still asks about the conversation's
-        story: with the topic words it finds another article, and that article holds the
-        question's own key terms at least as well as the one it finds alone ("who got the conn
-        smythe?" after "did colorado win the stanley cup?" finds this final, not an older one;
-        "who won the 2018 World Cup?" after a Micra question finds nothing better and is asked
-        as is)."""
-        alone, along = self.retrieve(question)[:1], self.retrieve(resolved)[:1]
+        story: with the topic words it finds another article (`along`, top first) than alone,
+        and that article holds the question's own key terms (`held`) at least as well ("who got
+        the conn smythe?" after "did colorado win the stanley cup?" finds this final, not an
+        older one)."""
         if not along or (alone and along[0].doc_id == alone[0].doc_id):
             return False
-        held = self.topicality(question, along)
-        return held > 0 and held >= self.topicality(question, alone)
+        return held >= self.topicality(question, alone[:1])
+
+    def finds(self, question: str, passages: list[Passage], as_of: str) -> bool:
+        """Whether the offline answerer answers `question` from `passages` (does not refuse)."""
+        return self.relevant(question, passages) and not (
+            self.extractive(question, passages, as_of).refused
+        )
 
     # -- building answers ----------------------------------------------------------------------
 

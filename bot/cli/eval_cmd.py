@@ -133,9 +133,9 @@ def asked(answerer: Answerer, item: EvalQuestion) -> str:
         return item.question
     turns: list[tuple[str, str]] = []
     for turn in item.history:
-        question = answerer.standalone(turn, turns)
+        question = answerer.standalone(turn, turns, item.as_of)
         turns.append((turn, answerer.answer(question, as_of=item.as_of).text))
-    return answerer.standalone(item.question, turns)
+    return answerer.standalone(item.question, turns, item.as_of)
 
 
 def outcome_of(item: EvalQuestion, answer: Answer, answerer: Answerer) -> Outcome:
