@@ -12,7 +12,7 @@ from bot.answer.answer_types import answered
 from bot.app import build_citebot
 from bot.settings import Settings
 from ingest.index.embeddings import LocalEmbedder
-from ingest.index.language.followups import resolve_followup, stands_alone
+from ingest.index.language.followups import elliptical, resolve_followup, stands_alone
 from ingest.index.language.rarity import background_weight, blended_weight
 from ingest.index.language.tokens import key_terms, stem, terms, without_chat_words
 from ingest.index.snapshot import snapshot_hook
@@ -93,6 +93,58 @@ def test_a_follow_up_that_refers_back_takes_the_previous_topic() -> None:
     )
     assert resolved.startswith("and where will it be built?")
     assert "micra" in resolved
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("what about bill daley?", "bill daley?"),
+        ("and the kids under 5?", "the kids under 5?"),
+        ("so how about in europe", "in europe"),
+        ("and where will it be built?", None),  # asks something itself
+        ("what about the floods in the philippines, how many died there?", None),
+        ("and is it open to kids?", None),
+        ("who won the 2018 World Cup?", None),
+    ],
+)
+def test_an_elliptical_follow_up_is_one_that_only_names_something(
+    question: str, named: str | None
+) -> None:
+    assert elliptical(question) == named
+
+
+def test_an_elliptical_follow_up_asks_what_the_previous_question_asked() -> None:
+    previous = "how much money did lori lightfoot raise for her mayoral campaign?"
+    resolved = resolve_followup("what about bill daley?", [previous])
+    assert resolved.startswith("how much money: bill daley?")
+    assert "lightfoot" in resolved  # the story's words still find the article
+
+
+def test_what_about_someone_else_gets_the_same_kind_of_answer(
+    tmp_path: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    folder = tmp_path / "articles"
+    write_article(
+        folder,
+        "chicago.md",
+        "Lori Lightfoot will face Toni Preckwinkle in the runoff for mayor of Chicago. Former "
+        "Commerce Secretary Bill Daley, who won 14.8 percent of the vote, conceded late Tuesday "
+        "and congratulated Lightfoot. Lightfoot raised about $1.2 million for her mayoral "
+        "campaign, the least among the top three candidates. Daley raised $8.7 million, more "
+        "than anyone else in the race.",
+        id="chicago",
+        title="Lightfoot and Preckwinkle head to a runoff in Chicago",
+    )
+    ingest([folder], settings=settings, embedder=embedder, after_write=snapshot_hook(settings))
+    answerer = build_citebot(settings).answerer
+    first = "how much money did lori lightfoot raise for her campaign?"
+    said = answerer.answer(first)
+    assert "$1.2 million" in said.text
+
+    followup = answerer.answer(answerer.standalone("what about bill daley?", [(first, said.text)]))
+
+    # the money Daley raised, not his concession (what "what about bill daley?" alone finds)
+    assert "$8.7 million" in followup.text
 
 
 def test_a_follow_up_with_its_own_topic_stands_alone(seeded_settings: Settings) -> None:

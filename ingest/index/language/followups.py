@@ -5,7 +5,9 @@ Micra: a follow-up that does not stand alone (`stands_alone`) gets the previous 
 informative content words added, instead of the whole previous question (which drags its
 question word and answer type along). What the previous answer named comes first: "what
 company does he run" after "who passed Bill Gates?" is about the person that answer named, not
-about Bill Gates.
+about Bill Gates. An elliptical follow-up, which only names something ("what about bill
+daley?" after "how much money did lori lightfoot raise?"), asks what the previous question asked:
+it takes that question's asking words ("how much money"), so it wants the same kind of answer.
 """
 
 from __future__ import annotations
@@ -14,12 +16,28 @@ import re
 from collections.abc import Sequence
 
 from ingest.index.language.rarity import background_weight
-from ingest.index.language.tokens import key_terms
+from ingest.index.language.tokens import key_terms, spell_question_words
 
 _REFERS_BACK = re.compile(
     r"^\s*(?:and|but|also|so|what about|how about|and what about)\b|"
     r"\b(?:it|its|it's|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|"
     r"there|then|the same|the other)\b",
+    re.IGNORECASE,
+)
+# "what about bill daley?", "and the kids under 5?": no question of its own (`elliptical`)
+_ELLIPSIS = re.compile(
+    r"^\s*(?:(?:and|but|so|ok|okay)\s+)?(?:what|how)\s+about\s+(?P<about>.+)|^\s*and\s+(?P<and>.+)",
+    re.IGNORECASE | re.DOTALL,
+)
+_AUXILIARY = (
+    r"(?:is|are|was|were|am|be|do|does|did|has|have|had|will|would|can|could|should|may|might)"
+)
+_ASKS = re.compile(rf"\b(?:what|who|whom|whose|when|where|which|why|how)\b|^\s*{_AUXILIARY}\b")
+# What the previous question asks, up to its question word and the word that says what it wants:
+# "how much money", "what dose", "which team", "who".
+_FRAME = re.compile(
+    rf"^.*?\b(?:how\s+(?:much|many|long|old|far|big|often|fast|high|tall)|what|which)"
+    rf"(?:\s+(?!{_AUXILIARY}\b|the\b|a\b)[a-z]+)?\b|^.*?\b(?:who|whom|whose|when|where|why)\b",
     re.IGNORECASE,
 )
 TOPIC_WORDS = 4
@@ -34,11 +52,27 @@ def stands_alone(question: str) -> bool:
     return not _REFERS_BACK.search(question) and own_weight >= OWN_TOPIC
 
 
+def elliptical(question: str) -> str | None:
+    """What an elliptical follow-up names ("bill daley" in "what about bill daley?", "the kids
+    under 5" in "and the kids under 5?"), or None for a question that asks something itself."""
+    match = _ELLIPSIS.match(spell_question_words(question))
+    if match is None:
+        return None
+    rest = (match.group("about") or match.group("and")).strip()
+    return None if _ASKS.search(rest) else rest
+
+
 def resolve_followup(question: str, previous: list[str], answered: Sequence[str] = ()) -> str:
     """`question`, with the topic words of the previous questions; `answered`: what the previous
-    answer named (a person, a place), which comes first."""
+    answer named (a person, a place), which comes first. An elliptical follow-up (`elliptical`)
+    asks what the previous question asked about what it names: "what about bill daley?" after
+    "how much money did lori lightfoot raise?" becomes "how much money: bill daley? (...)"."""
     if not previous:
         return question
+    named_here = elliptical(question)
+    frame = _FRAME.match(spell_question_words(previous[-1]))
+    if named_here is not None and frame is not None:
+        question = f"{frame.group(0).strip()}: {named_here}"
     have = {t.stem for t in key_terms(question)}
     named: list[str] = []
     for term in (t for name in answered for t in key_terms(name)):
