@@ -119,10 +119,11 @@ async def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(
     follow_up = answers[1]
     assert "Nissan" in follow_up["content"] and "[1]" in follow_up["content"]
     assert follow_up["embeds"][0]["title"] == "Sources"
-    # extractive mode gives the follow-up the previous question's topic words before retrieving
+    # extractive mode asks what the previous question asked ("What ...") about Nissan, with
+    # that question's topic words, before retrieving
     with sqlite3.connect(harness.feedback.path) as db:
         [(asked,)] = db.execute("SELECT question FROM answers WHERE question LIKE '%Nissan%'")
-    assert asked.startswith("What about Nissan?") and "honda" in asked.lower()
+    assert asked.startswith("What: Nissan?") and "honda" in asked.lower()
 
 
 async def test_ignores_bots_itself_and_threads_it_did_not_start(harness: Harness) -> None:
@@ -311,11 +312,12 @@ async def test_follow_ups_join_only_the_previous_question_not_the_whole_thread(
     with sqlite3.connect(harness.feedback.path) as db:
         asked = [row[0] for row in db.execute("SELECT question FROM answers ORDER BY rowid")]
     assert asked[0] == SEED_QUESTION
-    assert asked[1].startswith("What about Nissan?") and "2040" in asked[1]
+    # "What about Nissan?" only names something: it asks what the question before it asked
+    assert asked[1].startswith("What: Nissan?") and "2040" in asked[1]
     # each follow-up gets a few topic words; the thread does not pile up into one query
-    assert asked[-1].startswith("And fuel cells?")
-    assert SEED_QUESTION not in asked[-1] and "By when?" not in asked[-1]
-    assert len(asked[-1]) < len("And fuel cells?") + 60
+    assert asked[-1].startswith("By when: fuel cells?")
+    assert SEED_QUESTION not in asked[-1] and "Which vehicles" not in asked[-1]
+    assert len(asked[-1]) < len("By when: fuel cells?") + 60
 
 
 async def test_a_follow_up_with_no_question_text_is_ignored(harness: Harness) -> None:

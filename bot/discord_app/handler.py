@@ -126,7 +126,7 @@ class QuestionHandler:
             channel = message.channel
             asked = question
             if self.is_own_thread(channel):
-                question = await self.standalone(channel, question)
+                question = await self.standalone(channel, question, as_of)
                 where = ChannelTarget(channel)
             else:
                 where = await self._open_thread(message, question)
@@ -138,12 +138,13 @@ class QuestionHandler:
             await self.apologise(where, exc)
             return None
 
-    async def standalone(self, thread: Any, question: str) -> str:
-        """Rewrite a follow-up asked in one of our threads using the thread's recent turns."""
+    async def standalone(self, thread: Any, question: str, as_of: str = "") -> str:
+        """Rewrite a follow-up asked in one of our threads using the thread's recent turns
+        (`as_of`: the day it is asked, which the offline rewrite searches as of)."""
         history = self.conversations.history(getattr(thread, "id", 0)) or [
             (getattr(thread, "name", ""), "")  # after a restart: the thread's title
         ]
-        return await asyncio.to_thread(self.answerer.standalone, question, history)
+        return await asyncio.to_thread(self.answerer.standalone, question, history, as_of)
 
     def remember(self, channel: object, asked: str, answer: Answer) -> None:
         """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread."""

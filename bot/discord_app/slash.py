@@ -50,14 +50,13 @@ class SlashQuestions:
         await interaction.response.defer(thinking=True)
         target = InteractionTarget(interaction)
         asked = question
+        as_of = interaction.created_at.date().isoformat()
         try:
             channel = interaction.channel
             if rewrite and handler.is_own_thread(channel):  # /ask in our thread: a follow-up
-                question = await handler.standalone(channel, question)
+                question = await handler.standalone(channel, question, as_of)
             target_or_thread = await self._slash_thread(interaction, question) or target
-            answer = await handler.deliver(
-                question, as_of=interaction.created_at.date().isoformat(), target=target_or_thread
-            )
+            answer = await handler.deliver(question, as_of=as_of, target=target_or_thread)
             handler.remember(getattr(target_or_thread, "channel", channel), asked, answer)
             return answer
         except Exception as exc:
