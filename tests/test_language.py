@@ -269,3 +269,19 @@ def test_searching_drops_chat_words_but_never_the_whole_question() -> None:
     )
     assert without_chat_words("Whos the CEO of Tesla rn?") == "the CEO of Tesla ?"
     assert without_chat_words("gonna") == "gonna"  # nothing else to search for
+
+
+def test_a_hedge_is_not_what_a_question_asks_about() -> None:
+    # "prob"/"maybe" say how sure the asker is; an article never holds them for the asked fact,
+    # so as key terms they would count against every passage (and pull in articles quoting them).
+    assert [t.word for t in key_terms("who's prob gonna replace pelosi as house leader")] == [
+        "replace",
+        "pelosi",
+        "house",
+        "leader",
+    ]
+    assert [t.word for t in key_terms("maybe the micra is built in france?")] == [
+        "micra",
+        "built",
+        "france",
+    ]

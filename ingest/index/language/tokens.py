@@ -27,7 +27,7 @@ CHAT_WORDS = frozenset(
     """wat wats wut whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
     ever even get gets got getting supposed basically exactly anybody somebody someone guys
     stuff happen happens happened ppl thru abt bc cuz coz yr yrs rly smth sth tbh imo ngl omg
-    lmk iirc afaik""".split()  # noqa: SIM905
+    lmk iirc afaik prob probs probably maybe possibly apparently""".split()  # noqa: SIM905
     + """isnt arent wasnt werent dont doesnt didnt cant couldnt wouldnt shouldnt wont hasnt
     havent hadnt aint im ive youre youve theyre theyve weve hes shes thats theres whos wheres
     whens hows whys""".split()  # noqa: SIM905
