@@ -45,6 +45,7 @@ eval: setup
 	$(BIN)/citebot eval eval/natural-dev.jsonl --out .citebot/eval-natural.jsonl && \
 	$(BIN)/citebot eval eval/holdout.jsonl --out .citebot/eval-holdout.jsonl && \
 	$(BIN)/citebot eval eval/holdout2.jsonl --out .citebot/eval-holdout2.jsonl && \
+	$(BIN)/citebot eval eval/holdout3.jsonl --out .citebot/eval-holdout3.jsonl && \
 	$(BIN)/citebot eval-claims eval/claims.jsonl --shared "$(SHARED)"
 
 bench: setup
