@@ -272,8 +272,8 @@ def test_searching_drops_chat_words_but_never_the_whole_question() -> None:
 
 
 def test_a_hedge_is_not_what_a_question_asks_about() -> None:
-    # "prob"/"maybe" say how sure the asker is; an article never holds them for the asked fact,
-    # so as key terms they would count against every passage (and pull in articles quoting them).
+    # "prob"/"maybe" say how sure the asker is, not what is asked; as key terms they would count
+    # against the passages that answer (and pull in articles that quote them).
     assert [t.word for t in key_terms("who's prob gonna replace pelosi as house leader")] == [
         "replace",
         "pelosi",
