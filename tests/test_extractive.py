@@ -8,7 +8,7 @@ from bot.answer.answer_types import offers, proper_words, typed_spans
 from bot.answer.citations import check_citations
 from bot.answer.extractive import asks, compose, is_credit, pick_sentences
 from bot.answer.models import Passage
-from bot.answer.question_kinds import answer_kind
+from bot.answer.question_kinds import answer_kind, place_category
 from bot.answer.sentences import split_sentences
 from ingest.index.embeddings import LocalEmbedder
 
@@ -119,6 +119,53 @@ def test_typed_spans_say_where_the_answer_of_the_kind_is(
     # a name's span may keep a trailing full stop (the rules keep the dots of "U.S.")
     assert (found, strength) in [(sentence[a:b].rstrip("."), s) for a, b, s in spans]
     assert offers(kind, sentence, question) == max(s for _, _, s in spans)
+
+
+@pytest.mark.parametrize(
+    ("question", "category"),
+    [
+        ("Hurricane Roslyn made landfall in which country this week?", "country"),
+        ("what nation won the most medals", "country"),
+        ("Which state has the most confirmed cases?", "state"),
+        ("In which US city is the menorah located?", "city"),
+        ("most polluted us city?", "city"),
+        ("Which state's governor signed the bill?", "state"),
+        ("Where will the plant be built?", None),
+        ("Which stadium hosts the final?", None),
+    ],
+)
+def test_a_place_question_names_the_category_it_asks_for(
+    question: str, category: str | None
+) -> None:
+    assert answer_kind(question) == "place"
+    assert place_category(question) == category
+
+
+def test_a_known_place_answers_without_a_preposition_before_it() -> None:
+    """GeoNames says "Mexico" is a country; nothing in the sentence does."""
+    question = "Hurricane Roslyn made landfall in which country this week?"
+    sentence = "Hurricane Roslyn slammed into west-central Mexico on Sunday."
+
+    assert [(sentence[a:b], s) for a, b, s in typed_spans("place", sentence, question)] == [
+        ("Mexico", 1.0)
+    ]
+
+
+def test_a_place_of_another_category_than_the_asked_one_answers_half() -> None:
+    question = "Hurricane Roslyn made landfall in which country this week?"
+    state = "Roslyn made landfall near Santa Cruz in northern Nayarit state."
+    country = "Roslyn made landfall in northern Mexico."
+
+    assert offers("place", state, question) == 0.5
+    assert offers("place", country, question) == 1.0
+    # with no category asked, any place after "in" answers "where"
+    assert offers("place", state, "Where did Roslyn make landfall?") == 1.0
+
+
+def test_a_place_the_question_names_is_no_answer() -> None:
+    question = "Which city in Mexico did Roslyn hit?"
+    assert offers("place", "Roslyn hit Mexico hard.", question) == 0.0
+    assert offers("place", "Roslyn hit Mexico, and Tepic above all.", question) == 1.0
 
 
 def test_the_question_restated_offers_no_answer() -> None:

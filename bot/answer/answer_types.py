@@ -24,7 +24,8 @@ import re
 from collections.abc import Iterable
 
 from bot.answer.citations import MARKER
-from bot.answer.question_kinds import MEASURES, answer_kind
+from bot.answer.places import places_in
+from bot.answer.question_kinds import MEASURES, answer_kind, place_category
 from ingest.index.language.rarity import zipf
 from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import (
@@ -175,16 +176,39 @@ def typed_spans(
         return _new(dates, sentence, lowered, 1.0)
     question_stems = key_stems(question)
     if kind == "place":
-        places = [
-            s
-            for s in _found(_PLACE, sentence, 1)
-            if set(terms(sentence[s[0] : s[1]])) - question_stems
-        ]
-        names = [(a, b, 0.5) for a, b, _ in _names(sentence, question_stems, proper)]
-        return places + names
+        return _places(sentence, question_stems, place_category(question), proper)
     if kind == "name":
         return _names(sentence, question_stems, proper)
     return []
+
+
+def _places(
+    sentence: str, question_stems: set[str], category: str | None, proper: frozenset[str] | None
+) -> list[Span]:
+    """Places the question lacks: a known place (`places.gazetteer`) answers fully, or half when
+    the question asks for another category ("which country": "Nayarit" is a state); a name after
+    "in", "at", "from"... fully when no category is asked, else half; any other name half, or a
+    quarter when a category is asked."""
+    after_preposition = [
+        s for s in _found(_PLACE, sentence, 1) if set(terms(sentence[s[0] : s[1]])) - question_stems
+    ]
+    known: list[Span] = []
+    others: list[Span] = []
+    for a, b, _ in _names(sentence, question_stems, proper):
+        inside = [
+            (a + start, a + end, kinds)
+            for start, end, kinds in places_in(sentence[a:b])
+            if set(terms(sentence[a + start : a + end])) - question_stems
+        ]
+        known += [(s, e, 1.0 if category in (None, *kinds) else 0.5) for s, e, kinds in inside]
+        if not inside:
+            others.append((a, b, 0.25 if category else 0.5))
+    spans = [
+        (a, b, 0.5 if category else 1.0)
+        for a, b, _ in after_preposition
+        if not any(s < b and a < e for s, e, _ in known)  # already scored as a known place
+    ]
+    return known + spans + others
 
 
 def _measured(spans: list[Span], sentence: str, question_lower: str) -> list[Span]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.places import CATEGORIES
 from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import ASKING_WORDS, QUESTION_WORDS, spell_question_words
 
@@ -100,10 +101,11 @@ MEASURES = (
     (
         r"\bhow (?:high|tall|deep|far|big|large|wide|long is|long was)\b|"
         r"\b(?:height|size|depth|distance|length|width)\b",
-        r"feet|foot|ft|meters?|metres?|kilomet\w*|km|miles?|inch(?:es)?|yards?|acres?|square",
+        r"feet|foot|ft|meters?|metres?|kilomet\w*|km|miles?|inch(?:es)?|yards?|acres?|square|"
+        r"light[- ]years?|astronomical units?|parsecs?",
     ),
     (r"\bhow long\b", r"years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centur"),
-    (r"\bhow fast\b|\bspeed\b", r"mph|km/h|kph|per hour|knots"),
+    (r"\bhow fast\b|\bspeed\b", r"mph|km/h|kph|per hour|knots|mach|speed of sound"),
     (r"\bhow heavy\b|\bweigh", r"pounds?|lbs?|kilograms?|kg|tons?|tonnes?|ounces?|grams?"),
     (r"\bhow (?:strong|powerful|severe)\b|\bmagnitude\b", r"magnitude|category|level|scale"),
     (
@@ -235,4 +237,21 @@ def _head(word: str) -> str | None:
         return "date"
     if singular in NUMBER_HEADS:
         return "number"
+    return None
+
+
+def place_category(question: str) -> str | None:
+    """The category of place a question names ("which country", "what us state", "most
+    polluted us city?"): "country", "state", "city" or "continent"; None for "where" and for
+    other places ("which stadium")."""
+    q = _asking_clause(question)
+    phrases = [m.group(1).split() for m in _WHICH.finditer(q)]
+    if not re.search(r"\b(?:what|which|why|how|where|who)\b", q):
+        phrases.append(q.split()[-3:])
+    for words in phrases:
+        for raw in words:
+            word = raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
+            category = CATEGORIES.get(word) or CATEGORIES.get(word.removesuffix("s"))
+            if category is not None:
+                return category
     return None
