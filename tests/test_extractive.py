@@ -8,7 +8,7 @@ from bot.answer.answer_types import offers, proper_words, typed_spans
 from bot.answer.citations import check_citations
 from bot.answer.extractive import asks, compose, is_credit, pick_sentences
 from bot.answer.models import Passage
-from bot.answer.question_kinds import answer_kind, place_category
+from bot.answer.question_kinds import answer_kind, asks_title, place_category
 from bot.answer.sentences import split_sentences
 from ingest.index.embeddings import LocalEmbedder
 
@@ -166,6 +166,22 @@ def test_a_place_the_question_names_is_no_answer() -> None:
     question = "Which city in Mexico did Roslyn hit?"
     assert offers("place", "Roslyn hit Mexico hard.", question) == 0.0
     assert offers("place", "Roslyn hit Mexico, and Tepic above all.", question) == 1.0
+
+
+def test_a_quoted_term_answers_a_question_that_asks_for_a_word_or_a_title() -> None:
+    question = "Which word did Merriam-Webster select as its 2022 word of the year?"
+    sentence = "Merriam-Webster’s word of the year is “gaslighting.”"
+
+    assert answer_kind(question) == "name"
+    assert asks_title(question)
+    assert ("gaslighting", 1.0) in [
+        (sentence[a:b].rstrip("."), s) for a, b, s in typed_spans("name", sentence, question)
+    ]
+    # a quote is no answer to a question about a person, and a long one is speech, not a title
+    assert not asks_title("Who picked the word of the year?")
+    assert offers("name", "It said “gaslighting” was looked up most.", "Who said it?") == 0.0
+    speech = "“we will keep looking until we find every one of them,” it said."
+    assert offers("name", speech, question) == 0.0
 
 
 def test_the_question_restated_offers_no_answer() -> None:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from bot.answer.citations import MARKER
 from bot.answer.places import places_in
-from bot.answer.question_kinds import MEASURES, answer_kind, place_category
+from bot.answer.question_kinds import MEASURES, answer_kind, asks_title, place_category
 from ingest.index.language.rarity import zipf
 from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import (
@@ -74,6 +74,8 @@ _NOT_NAMES = frozenset(
     Why How Where Which Mr Mrs Ms Dr""".split()  # noqa: SIM905
 )
 
+
+_QUOTED = re.compile(r"[“\"]((?:[^”\"\s]+\s?){1,6}?)[,.]?[”\"]")
 
 NEARBY_CHARS = 50  # about eight words either side of an answer span
 _ASKS_WHICH = re.compile(r"\b(?:who|whom|whose|which|what|where)\b")
@@ -174,7 +176,10 @@ def typed_spans(
     if kind == "place":
         return _places(sentence, question_stems, place_category(question), proper)
     if kind == "name":
-        return _names(sentence, question_stems, proper)
+        names = _names(sentence, question_stems, proper)
+        if asks_title(question):
+            names += _new(_found(_QUOTED, sentence, 1), sentence, lowered, 1.0)
+        return names
     return []
 
 

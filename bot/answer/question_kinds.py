@@ -81,7 +81,13 @@ NAME_HEADS = frozenset(
     candidate winner champion court restaurant hotel store shop chain mall museum
     hospital theater theatre executive professor lawyer attorney driver pilot officer
     spokesperson spokesman spokeswoman manager owner operator journal magazine carrier hurricane
-    typhoon cyclone""".split()  # noqa: SIM905
+    typhoon cyclone word term phrase slogan motto hashtag catchphrase nickname title series
+    podcast""".split()  # noqa: SIM905
+)
+# Heads whose answer is a title or a term, often in quotes and not capitalised ("“gaslighting”").
+TITLE_HEADS = frozenset(
+    """word term phrase slogan motto hashtag catchphrase nickname title name movie film song
+    album show book series podcast""".split()  # noqa: SIM905
 )
 # Heads that ask for a number or a date ("nyc giant menorah height?", "mansa musa death year").
 NUMBER_HEADS = frozenset(
@@ -255,3 +261,19 @@ def place_category(question: str) -> str | None:
             if category is not None:
                 return category
     return None
+
+
+def asks_title(question: str) -> bool:
+    """Whether the question asks for a title or a term ("which word did Merriam-Webster pick",
+    "what's the new album called"): an answer quoted in the article answers it."""
+    q = _asking_clause(question)
+    if re.search(r"\b(?:called|named|titled)\b", q):
+        return True
+    for match in _WHICH.finditer(q):
+        for raw in match.group(1).split():
+            word = raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
+            if word in TITLE_HEADS or word.removesuffix("s") in TITLE_HEADS:
+                return True
+    if not re.search(r"\b(?:what|which|why|how|where|who)\b", q):
+        return any(w.strip("’'?.,!") in TITLE_HEADS for w in q.split()[-3:])
+    return False
