@@ -5,6 +5,13 @@ and a label (does the sentence hold a gold answer). Each fold fits the logistic 
 refusal threshold on the other folds and is scored on its own questions through the same
 `score` and `choose` the answerer uses; the reported numbers are the fold averages. The model
 that ships is then fitted on every question.
+
+A conversation's earlier turns are answered by a model too, as users get them, and whether a
+follow-up takes the conversation's topic depends on it (`Answerer.standalone` asks whether the
+question alone finds an answer). So the fit is repeated with the conversations re-answered by the
+model just fitted (`settle`), until the fit gives back the model that answered them or returns to
+one it gave before; of such a cycle, the model with the best held-out gain ships. `citebot fit`
+then writes the same file whichever model it started from.
 """
 
 from __future__ import annotations
@@ -24,11 +31,17 @@ from bot.answer.answerability import (
     prepare,
 )
 from bot.answer.answering import Answerer
-from bot.answer.estimators import best_threshold, conditional_logit_fit, logistic_fit
+from bot.answer.estimators import (
+    FALSE_REFUSAL_COST,
+    best_threshold,
+    conditional_logit_fit,
+    logistic_fit,
+)
 from bot.answer.extractive import Candidate, choose, compose, score, shortlist
 from bot.evaluation import EvalQuestion, contains_answer
 
 FOLDS = 5
+ROUNDS = 4  # fits at most, each with the conversations answered by the model before it
 TOPIC_MISS = 0.01  # the on-topic gate may wrongly refuse at most this share of answerable ones
 
 
@@ -189,3 +202,70 @@ def shipped(
         "kfold_by_source": {name: _rounded(score) for name, score in by_source.items()},
     }
     return dataclasses.replace(model, meta=meta)
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """A shipped model with its held-out numbers, and the round of `settle` that fitted it."""
+
+    model: Model
+    averaged: FoldScore
+    per_fold: list[FoldScore]
+    by_source: dict[str, FoldScore]
+    gain: float  # held-out right answers and right refusals, less wrong refusals, per question
+    round: int
+
+
+def settle(
+    cases_for: Callable[[Model], list[Case]],
+    start: Model,
+    sources: list[str],
+    group: Callable[[Case], str],
+    folds: int = FOLDS,
+    rounds: int = ROUNDS,
+) -> Fitted:
+    """The model to ship, fitted on the cases `cases_for(m)` gives when model `m` answers the
+    conversations' earlier turns: first `start`'s, then each fit's own, until a fit gives back
+    the model that answered them (it is consistent) or one fitted before (of that cycle, the one
+    with the best held-out gain). After `rounds` fits, the best of them."""
+    answering, tried = start, list[Fitted]()
+    for number in range(1, rounds + 1):
+        cases = cases_for(answering)
+        averaged, per_fold, by_source = kfold(cases, folds, group=group)
+        model = shipped(cases, averaged, sources, by_source)
+        fitted = Fitted(model, averaged, per_fold, by_source, _gain(cases, averaged), number)
+        if _same(model, answering):
+            return fitted
+        earlier = next((i for i, f in enumerate(tried) if _same(f.model, model)), None)
+        if earlier is not None:
+            return _best(tried[earlier:])
+        tried.append(fitted)
+        answering = model
+    return _best(tried)
+
+
+def _best(fits: Sequence[Fitted]) -> Fitted:
+    """The fit with the best held-out gain; of equals, the one that refuses more (the higher
+    threshold), then the larger weights: the same one in whatever order they were fitted."""
+    return max(
+        fits, key=lambda f: (f.gain, f.model.threshold, f.model.rank_weights, f.model.weights)
+    )
+
+
+def _gain(cases: Sequence[Case], score: FoldScore) -> float:
+    """The threshold's objective (`estimators.best_threshold`) on held-out rates, per question."""
+    answerable = sum(c.item.answerable for c in cases)
+    nulls = sum(c.item.is_null for c in cases)
+    got = answerable * (score.containment - FALSE_REFUSAL_COST * score.false_refusal)
+    return (got + nulls * score.null_refusal) / max(answerable + nulls, 1)
+
+
+def _same(a: Model, b: Model) -> bool:
+    """Whether two models answer alike: the same weights and thresholds."""
+    return (a.rank_weights, a.weights, a.bias, a.threshold, a.topic_threshold) == (
+        b.rank_weights,
+        b.weights,
+        b.bias,
+        b.threshold,
+        b.topic_threshold,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -24,12 +25,13 @@ def fit_command(
     collection: CollectionOpt = None,
 ) -> None:
     """Fit answerability weights and thresholds; print the held-out (fold-averaged) numbers."""
-    from bot.answer.answerability import DECISION, PRIOR, default_model
+    from bot.answer.answerability import DECISION, PRIOR, Model, default_model
+    from bot.answer.answering import Answerer
     from bot.app import build_citebot
     from bot.cli.eval_cmd import asked
     from bot.cli.output import out as console
     from bot.evaluation import load_questions
-    from bot.fitting import collect, kfold, shipped
+    from bot.fitting import Case, collect, settle
 
     if folds < 2:
         fail("--folds must be at least 2.")
@@ -37,19 +39,42 @@ def fit_command(
         loaded = [(path.name, load_questions(path)) for path in questions]
         items = [item for _, file_items in loaded for item in file_items]
         source = {item.id: name for name, file_items in loaded for item in file_items}
-        # A conversation's earlier turns are answered as users get them, by the shipped model;
-        # by the prior when the features have changed since it was fitted.
+        # A conversation's earlier turns are answered as users get them: by the shipped model
+        # first (the prior when the features have changed since it was fitted), then by each
+        # fit's own model (`bot.fitting.settle`). Only conversations need answering again.
         try:
             answering = default_model()
         except ValueError:
             answering = PRIOR
         settings = load_settings(store=store, collection=collection)
         answerer = build_citebot(settings, model=answering).answerer
-        cases = collect(answerer, items, asked)
-        if len(cases) < folds:
-            fail(f"only {len(cases)} labelled questions: too few for {folds} folds.")
-        averaged, per_fold, by_source = kfold(cases, folds, group=lambda c: source[c.item.id])
-        model = shipped(cases, averaged, [p.name for p in questions], by_source)
+        alone = {
+            c.item.id: c for c in collect(answerer, [i for i in items if not i.history], asked)
+        }
+        talks = [item for item in items if item.history]
+
+        def cases_for(model: Model) -> list[Case]:
+            config = dataclasses.replace(answerer.config, model=model)
+            talking = Answerer(
+                retriever=answerer.retriever, embedder=answerer.embedder, config=config
+            )
+            found = alone | {c.item.id: c for c in collect(talking, talks, asked)}
+            return [found[item.id] for item in items if item.id in found]
+
+        if len(alone) + len(talks) < folds:
+            fail(f"only {len(alone) + len(talks)} labelled questions: too few for {folds} folds.")
+        fitted = settle(
+            cases_for, answering, [p.name for p in questions], lambda c: source[c.item.id], folds
+        )
+        model, averaged, per_fold, by_source = (
+            fitted.model,
+            fitted.averaged,
+            fitted.per_fold,
+            fitted.by_source,
+        )
+    if talks:
+        by = "the shipped model" if fitted.round == 1 else f"the model of fit {fitted.round - 1}"
+        console.print(f"fit {fitted.round}: the conversations' earlier turns answered by {by}")
     for number, fold in enumerate(per_fold, start=1):
         console.print(f"fold {number}: {_row(fold)}")
     console.print(f"[bold]held-out average[/bold]: {_row(averaged)}")
