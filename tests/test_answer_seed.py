@@ -50,3 +50,23 @@ def test_every_marker_has_a_citation_and_every_citation_is_used(seeded_settings:
         assert numbers == set(range(1, len(numbers) + 1))
         for n in numbers:
             assert f"[{n}]" in answer.text
+
+
+def test_an_answer_the_model_doubts_says_so(seeded_settings: Settings) -> None:
+    """Below even odds that the quoted sentence answers, the answer says it may not be what was
+    asked; a confident answer says nothing of the kind."""
+    from dataclasses import replace
+
+    from bot.answer.answerability import default_model
+    from bot.answer.answering import UNSURE, UNSURE_NOTICE
+
+    lenient = replace(default_model(), threshold=0.0, topic_threshold=0.0)  # never refuses
+    answerer = build_citebot(seeded_settings, model=lenient).answerer
+
+    doubtful = answerer.answer("How much will the Nissan-Honda partnership cost?")
+    sure = answerer.answer("Where will the new electric Micra be built?")
+
+    assert not doubtful.refused and doubtful.answerability < UNSURE
+    assert doubtful.notice == UNSURE_NOTICE
+    assert not sure.refused and sure.answerability >= UNSURE
+    assert sure.notice == ""

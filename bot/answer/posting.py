@@ -56,7 +56,8 @@ def llm_answer(
             "main claim removed" if main_removed else "no claim left",
         )
         answer = answerer.extractive(question, passages, as_of)
-        answer.notice = "" if answer.refused else UNVERIFIED_NOTICE
+        if not answer.refused:  # and whether the quote itself may not answer (`UNSURE`)
+            answer.notice = " ".join(n for n in (UNVERIFIED_NOTICE, answer.notice) if n)
         answer.claims = [d.to_dict() for d in decisions]
         return answer
     shown = render(
