@@ -240,3 +240,30 @@ def test_prune_of_an_emptied_folder_removes_its_documents(
 
     assert sorted(summary.removed) == ["a", "b", "c"]
     assert open_store(settings).count_documents() == 0
+
+
+def test_the_vector_index_searches_wide_and_an_older_index_is_widened_by_ingest(
+    corpus: Path, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    """Chroma's default search (100 neighbours) missed some of the 50 nearest chunks, and
+    which ones changed from one process to the next; ingest sets `EF_SEARCH`, also on an index
+    made before it, without re-embedding anything."""
+    from ingest.index.chroma import make_client
+    from ingest.index.store import EF_SEARCH
+
+    older = make_client(settings).create_collection(  # as earlier versions made it
+        settings.collection,
+        metadata={"embedding_model": embedder.model_id},
+        configuration={"hnsw": {"space": "cosine"}},
+        embedding_function=None,
+    )
+    assert older.configuration_json["hnsw"]["ef_search"] == 100  # Chroma's default
+    counting = CountingEmbedder(embedder)
+
+    first = _run(corpus, settings, counting)
+    again = _run(corpus, settings, counting)
+
+    hnsw = open_store(settings).chunks.configuration_json["hnsw"]
+    assert hnsw["ef_search"] == EF_SEARCH >= 100 and hnsw["space"] == "cosine"
+    assert sorted(first.added) == ["a", "b", "c"] and sorted(again.unchanged) == ["a", "b", "c"]
+    assert counting.calls == first.chunks_written  # widening re-embeds nothing
