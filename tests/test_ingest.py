@@ -242,6 +242,7 @@ def test_prune_of_an_emptied_folder_removes_its_documents(
     assert open_store(settings).count_documents() == 0
 
 
+@pytest.mark.filterwarnings("ignore:legacy embedding function config:DeprecationWarning")
 def test_the_vector_index_searches_wide_and_an_older_index_is_widened_by_ingest(
     corpus: Path, settings: Settings, embedder: LocalEmbedder
 ) -> None:
