@@ -250,30 +250,33 @@ def place_category(question: str) -> str | None:
     """The category of place a question names ("which country", "what us state", "most
     polluted us city?"): "country", "state", "city" or "continent"; None for "where" and for
     other places ("which stadium")."""
-    q = _asking_clause(question)
-    phrases = [m.group(1).split() for m in _WHICH.finditer(q)]
-    if not re.search(r"\b(?:what|which|why|how|where|who)\b", q):
-        phrases.append(q.split()[-3:])
-    for words in phrases:
-        for raw in words:
-            word = raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
-            category = CATEGORIES.get(word) or CATEGORIES.get(word.removesuffix("s"))
-            if category is not None:
-                return category
+    for word in _asked_words(question):
+        category = CATEGORIES.get(word) or CATEGORIES.get(word.removesuffix("s"))
+        if category is not None:
+            return category
     return None
 
 
 def asks_title(question: str) -> bool:
     """Whether the question asks for a title or a term ("which word did Merriam-Webster pick",
     "what's the new album called"): an answer quoted in the article answers it."""
-    q = _asking_clause(question)
-    if re.search(r"\b(?:called|named|titled)\b", q):
+    if re.search(r"\b(?:called|named|titled)\b", _asking_clause(question)):
         return True
-    for match in _WHICH.finditer(q):
-        for raw in match.group(1).split():
-            word = raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
-            if word in TITLE_HEADS or word.removesuffix("s") in TITLE_HEADS:
-                return True
+    return any(
+        w in TITLE_HEADS or w.removesuffix("s") in TITLE_HEADS for w in _asked_words(question)
+    )
+
+
+def _asked_words(question: str) -> list[str]:
+    """The words that may name what the asking clause asks for, bare of punctuation and
+    possessives: those of its which/what phrases, or, with no question word, its last three
+    ("most polluted us city?")."""
+    q = _asking_clause(question)
+    phrases = [m.group(1).split() for m in _WHICH.finditer(q)]
     if not re.search(r"\b(?:what|which|why|how|where|who)\b", q):
-        return any(w.strip("’'?.,!") in TITLE_HEADS for w in q.split()[-3:])
-    return False
+        phrases.append(q.split()[-3:])
+    return [
+        raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
+        for words in phrases
+        for raw in words
+    ]
