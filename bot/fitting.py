@@ -227,8 +227,9 @@ def settle(
     """The model to ship, fitted on the cases `cases_for(m)` gives when model `m` answers the
     conversations' earlier turns: first `start`'s, then each fit's own, until a fit gives back
     the model that answered them (it is consistent) or one fitted before (of that cycle, the one
-    with the best held-out gain). After `rounds` fits, the best of them."""
+    with the best held-out gain). After `rounds` fits (at least one), the best of them."""
     answering, tried = start, list[Fitted]()
+    rounds = max(rounds, 1)
     for number in range(1, rounds + 1):
         cases = cases_for(answering)
         averaged, per_fold, by_source = kfold(cases, folds, group=group)

@@ -8,6 +8,7 @@ from bot.answer.answer_types import offers, proper_words, typed_spans
 from bot.answer.citations import check_citations
 from bot.answer.extractive import asks, compose, is_credit, pick_sentences
 from bot.answer.models import Passage
+from bot.answer.places import places_in
 from bot.answer.question_kinds import answer_kind, asks_title, place_category
 from bot.answer.sentences import split_sentences
 from ingest.index.embeddings import LocalEmbedder
@@ -132,6 +133,9 @@ def test_typed_spans_say_where_the_answer_of_the_kind_is(
         ("Which state's governor signed the bill?", "state"),
         ("Where will the plant be built?", None),
         ("Which stadium hosts the final?", None),
+        # the phrase's head asks, not any category word in it
+        ("Which stadium in the city hosts the final?", None),
+        ("In which cities did it snow?", "city"),
     ],
 )
 def test_a_place_question_names_the_category_it_asks_for(
@@ -162,6 +166,14 @@ def test_a_place_of_another_category_than_the_asked_one_answers_half() -> None:
     assert offers("place", state, "Where did Roslyn make landfall?") == 1.0
 
 
+def test_a_known_place_ends_where_its_name_does() -> None:
+    """A sentence's full stop is no part of "Mexico"; the dots of "U.S." are."""
+    sentence = "The storm hit Mexico."
+    spans = typed_spans("place", sentence, "Where did the storm hit?")
+    assert [(sentence[a:b], s) for a, b, s in spans] == [("Mexico", 1.0)]
+    assert places_in("the U.S.") == [(4, 8, frozenset({"country"}))]
+
+
 def test_a_place_the_question_names_is_no_answer() -> None:
     question = "Which city in Mexico did Roslyn hit?"
     assert offers("place", "Roslyn hit Mexico hard.", question) == 0.0
@@ -175,10 +187,13 @@ def test_a_quoted_term_answers_a_question_that_asks_for_a_word_or_a_title() -> N
     assert answer_kind(question) == "name"
     assert asks_title(question)
     assert ("gaslighting", 1.0) in [
-        (sentence[a:b].rstrip("."), s) for a, b, s in typed_spans("name", sentence, question)
+        (sentence[a:b], s) for a, b, s in typed_spans("name", sentence, question)
     ]
+    assert asks_title("whats the new blink 182 singel called")
     # a quote is no answer to a question about a person, and a long one is speech, not a title
     assert not asks_title("Who picked the word of the year?")
+    assert not asks_title("Who named the ship?")
+    assert not asks_title("What is the name of the CEO?")
     assert offers("name", "It said “gaslighting” was looked up most.", "Who said it?") == 0.0
     speech = "“we will keep looking until we find every one of them,” it said."
     assert offers("name", speech, question) == 0.0

@@ -243,7 +243,7 @@ def test_prune_of_an_emptied_folder_removes_its_documents(
 
 
 @pytest.mark.filterwarnings("ignore:legacy embedding function config:DeprecationWarning")
-def test_the_vector_index_searches_wide_and_an_older_index_is_widened_by_ingest(
+def test_ingest_sets_a_wide_vector_search_also_on_an_index_made_before_it(
     corpus: Path, settings: Settings, embedder: LocalEmbedder
 ) -> None:
     """Chroma's default search (100 neighbours) missed some of the 50 nearest chunks, and
@@ -266,5 +266,8 @@ def test_the_vector_index_searches_wide_and_an_older_index_is_widened_by_ingest(
 
     hnsw = open_store(settings).chunks.configuration_json["hnsw"]
     assert hnsw["ef_search"] == EF_SEARCH >= 100 and hnsw["space"] == "cosine"
+    fresh = settings.model_copy(update={"collection": "fresh"})
+    _run(corpus, fresh, counting)  # a new index searches wide from the start
+    assert open_store(fresh).chunks.configuration_json["hnsw"]["ef_search"] == EF_SEARCH
     assert sorted(first.added) == ["a", "b", "c"] and sorted(again.unchanged) == ["a", "b", "c"]
-    assert counting.calls == first.chunks_written  # widening re-embeds nothing
+    assert counting.calls == first.chunks_written * 2  # widening re-embedded nothing

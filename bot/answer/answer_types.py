@@ -75,7 +75,7 @@ _NOT_NAMES = frozenset(
 )
 
 
-_QUOTED = re.compile(r"[“\"]((?:[^”\"\s]+\s?){1,6}?)[,.]?[”\"]")
+_QUOTED = re.compile(r"[“\"]((?:[^”\"\s]+\s){0,5}[^”\"\s]*[^”\"\s.,!?;:])[.,!?;:]?[”\"]")
 
 NEARBY_CHARS = 50  # about eight words either side of an answer span
 _ASKS_WHICH = re.compile(r"\b(?:who|whom|whose|which|what|where)\b")

@@ -86,9 +86,11 @@ def places_in(name: str) -> list[tuple[int, int, frozenset[str]]]:
         for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
             a, b = words[i][0], words[i + n - 1][1]
             bare = name[a:b].rstrip(",;:").removesuffix("’s").removesuffix("'s")
-            kinds = known.get(bare) or known.get(bare.rstrip("."))
+            # "U.S." keeps its dots; a sentence's full stop after "Mexico" is no part of it
+            key = bare if bare in known else bare.rstrip(".")
+            kinds = known.get(key)
             if kinds:
-                out.append((a, a + len(bare), kinds))
+                out.append((a, a + len(key), kinds))
                 i += n
                 break
         else:

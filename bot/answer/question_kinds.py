@@ -86,8 +86,8 @@ NAME_HEADS = frozenset(
 )
 # Heads whose answer is a title or a term, often in quotes and not capitalised ("“gaslighting”").
 TITLE_HEADS = frozenset(
-    """word term phrase slogan motto hashtag catchphrase nickname title name movie film song
-    album show book series podcast""".split()  # noqa: SIM905
+    """word term phrase slogan motto hashtag catchphrase nickname title movie film song album
+    show book series podcast single""".split()  # noqa: SIM905
 )
 # Heads that ask for a number or a date ("nyc giant menorah height?", "mansa musa death year").
 NUMBER_HEADS = frozenset(
@@ -196,21 +196,27 @@ def _measures_or_changes(question_lower: str) -> bool:
 
 
 def _phrase_head(words: list[str]) -> str | None:
-    """The kind of the noun phrase after "which"/"what": the last of its words that names a kind,
+    """The kind of the noun phrase after "which"/"what": that of its head (`_head_word`)."""
+    word = _head_word(words)
+    return None if word is None else _head(word)
+
+
+def _head_word(words: list[str]) -> str | None:
+    """The head of the noun phrase after "which"/"what": the last of its words that names a kind,
     up to its first function word (not counting `_MODIFIERS`), since an English compound names
     its kind last ("which country vocal group" is a group, "which city council member" a
     person), or up to a possessive, which is what is asked ("which country's new prime minister"
     asks for a country)."""
-    kind = None
+    found = None
     for raw in words:
         word = raw.strip("’'?.,!")
-        head = _head(word)  # before the stopword check: "year" and "days" are stopwords too
-        if head is None and word in QUESTION_WORDS and word not in _MODIFIERS:
+        named = _head(word) is not None  # before the stopword check: "year" is a stopword too
+        if not named and word in QUESTION_WORDS and word not in _MODIFIERS:
             break
-        kind = head or kind
+        found = _bare(word) if named else found
         if word.endswith(("’s", "'s")):
             break
-    return kind
+    return found
 
 
 def _head_kind(question_lower: str) -> str:
@@ -229,8 +235,8 @@ def _head_kind(question_lower: str) -> str:
 def _head(word: str) -> str | None:
     """The kind `word` (or its singular, without a possessive) heads: "place", "name", "money",
     "number" or "date", or None."""
-    word = word.removesuffix("’s").removesuffix("'s")
-    singular = word.removesuffix("s")
+    word = _bare(word)
+    singular = _singular(word)
     if word in PLACE_HEADS or singular in PLACE_HEADS:
         return "place"
     if word in NAME_HEADS or singular in NAME_HEADS:
@@ -246,37 +252,45 @@ def _head(word: str) -> str | None:
     return None
 
 
+def _bare(word: str) -> str:
+    """A word without its possessive ("country's" -> "country")."""
+    return word.removesuffix("’s").removesuffix("'s")
+
+
+def _singular(word: str) -> str:
+    """A plural noun's singular, near enough for head nouns ("cities" -> "city")."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word.removesuffix("s")
+
+
+def _asked_head(question: str) -> str | None:
+    """The head noun of what the asking clause asks for (`_head_word` of its first which/what
+    phrase that has one, or the last head of a question with no question word), singular."""
+    q = _asking_clause(question)
+    for match in _WHICH.finditer(q):
+        if (word := _head_word(match.group(1).split())) is not None:
+            return _singular(word)
+    if re.search(r"\b(?:what|which|why|how|where|who)\b", q):
+        return None
+    heads = [_bare(w.strip("’'?.,!")) for w in q.split() if _head(w.strip("’'?.,!"))]
+    return _singular(heads[-1]) if heads else None
+
+
 def place_category(question: str) -> str | None:
-    """The category of place a question names ("which country", "what us state", "most
-    polluted us city?"): "country", "state", "city" or "continent"; None for "where" and for
-    other places ("which stadium")."""
-    for word in _asked_words(question):
-        category = CATEGORIES.get(word) or CATEGORIES.get(word.removesuffix("s"))
-        if category is not None:
-            return category
-    return None
+    """The category of place a question's head noun names ("which country", "what us state",
+    "most polluted us city?"): "country", "state", "city" or "continent"; None for "where" and
+    for other places ("which stadium in the city" asks for a stadium)."""
+    head = _asked_head(question)
+    return None if head is None else CATEGORIES.get(head)
 
 
 def asks_title(question: str) -> bool:
     """Whether the question asks for a title or a term ("which word did Merriam-Webster pick",
-    "what's the new album called"): an answer quoted in the article answers it."""
-    if re.search(r"\b(?:called|named|titled)\b", _asking_clause(question)):
-        return True
-    return any(
-        w in TITLE_HEADS or w.removesuffix("s") in TITLE_HEADS for w in _asked_words(question)
-    )
-
-
-def _asked_words(question: str) -> list[str]:
-    """The words that may name what the asking clause asks for, bare of punctuation and
-    possessives: those of its which/what phrases, or, with no question word, its last three
-    ("most polluted us city?")."""
+    "what's the new single called"): an answer quoted in the article answers it. Not a "who"
+    question ("who named the ship?")."""
+    head = _asked_head(question)
+    if head is not None:
+        return head in TITLE_HEADS
     q = _asking_clause(question)
-    phrases = [m.group(1).split() for m in _WHICH.finditer(q)]
-    if not re.search(r"\b(?:what|which|why|how|where|who)\b", q):
-        phrases.append(q.split()[-3:])
-    return [
-        raw.strip("’'?.,!").removesuffix("’s").removesuffix("'s")
-        for words in phrases
-        for raw in words
-    ]
+    return bool(re.search(r"\bwhat\b.*\b(?:called|named|titled)\b", q)) and "who" not in q.split()

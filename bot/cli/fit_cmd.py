@@ -56,29 +56,29 @@ def fit_command(
         def cases_for(model: Model) -> list[Case]:
             config = dataclasses.replace(answerer.config, model=model)
             talking = Answerer(
-                retriever=answerer.retriever, embedder=answerer.embedder, config=config
+                retriever=answerer.retriever,
+                embedder=answerer.embedder,
+                config=config,
+                llm=answerer.llm,
             )
             found = alone | {c.item.id: c for c in collect(talking, talks, asked)}
             return [found[item.id] for item in items if item.id in found]
 
-        if len(alone) + len(talks) < folds:
-            fail(f"only {len(alone) + len(talks)} labelled questions: too few for {folds} folds.")
+        labelled = len(alone) + sum(item.answerable or item.is_null for item in talks)
+        if labelled < folds:
+            fail(f"only {labelled} labelled questions: too few for {folds} folds.")
         fitted = settle(
             cases_for, answering, [p.name for p in questions], lambda c: source[c.item.id], folds
         )
-        model, averaged, per_fold, by_source = (
-            fitted.model,
-            fitted.averaged,
-            fitted.per_fold,
-            fitted.by_source,
-        )
     if talks:
-        by = "the shipped model" if fitted.round == 1 else f"the model of fit {fitted.round - 1}"
+        first = "the shipped model" if answering is not PRIOR else "the prior (hand) weights"
+        by = first if fitted.round == 1 else f"the model of fit {fitted.round - 1}"
         console.print(f"fit {fitted.round}: the conversations' earlier turns answered by {by}")
-    for number, fold in enumerate(per_fold, start=1):
+    model = fitted.model
+    for number, fold in enumerate(fitted.per_fold, start=1):
         console.print(f"fold {number}: {_row(fold)}")
-    console.print(f"[bold]held-out average[/bold]: {_row(averaged)}")
-    for name, score in by_source.items():
+    console.print(f"[bold]held-out average[/bold]: {_row(fitted.averaged)}")
+    for name, score in fitted.by_source.items():
         console.print(f"  {name}, its questions alone: {_row(score)}")
     console.print(f"decision weights: {dict(zip(DECISION, model.weights, strict=True))}")
     console.print(f"threshold {model.threshold:.3f}, topic threshold {model.topic_threshold:.3f}")

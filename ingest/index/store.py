@@ -256,10 +256,12 @@ class Store:
 
 
 def _search_wider(chunks: Any) -> None:
-    """Give a collection made before `EF_SEARCH` its wider search (on the write side only)."""
+    """Give a collection made before `EF_SEARCH` its wider search (on the write side only). An
+    embedded store searches with it from the next time it is opened; a Chroma server may need a
+    restart to reload the index."""
     # the stored form: reading `.configuration` warns about legacy embedding-function configs
-    hnsw = (chunks.configuration_json or {}).get("hnsw") or {}
-    if hnsw.get("ef_search", EF_SEARCH) < EF_SEARCH:
+    hnsw = (getattr(chunks, "configuration_json", None) or {}).get("hnsw") or {}
+    if (hnsw.get("ef_search") or EF_SEARCH) < EF_SEARCH:
         chunks.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
 
 
@@ -299,7 +301,6 @@ def open_store(
                 configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
                 embedding_function=None,
             )
-            _search_wider(chunks)
             docs = client.get_or_create_collection(
                 name + DOCS_SUFFIX, metadata={"generation": 0}, embedding_function=None
             )
@@ -317,4 +318,9 @@ def open_store(
             hint="Use the same CITEBOT_EMBEDDINGS setting, or pick a new CITEBOT_COLLECTION "
             "(or delete the old one) to re-index with the new model.",
         )
+    if model_id is not None:
+        try:
+            _search_wider(chunks)
+        except library_errors() as exc:
+            raise translate(exc, settings) from None
     return store
