@@ -220,16 +220,23 @@ def _head_word(words: list[str]) -> str | None:
 
 
 def _head_kind(question_lower: str) -> str:
-    """The kind a question without a question word asks for, from its last head ("most
-    polluted us city in the report?" asks for a place, "nyc menorah height?" for a number); a
-    head after "per" is a rate's unit ("snail eggs per year?")."""
+    """The kind a question without a question word asks for, from its last head (`_last_head`)."""
+    word = _last_head(question_lower)
+    return "thing" if word is None else _head(word) or "thing"
+
+
+def _last_head(question_lower: str) -> str | None:
+    """The last word of a question with no question word that names a kind, without its
+    possessive ("most polluted us city in the report?" asks for a place, "nyc menorah height?" for
+    a number); a head after "per" is a rate's unit ("snail eggs per year?")."""
     words = question_lower.split()
     for i in reversed(range(len(words))):
         if "per" in words[max(0, i - 2) : i]:  # "per year", "per calendar year"
             continue
-        if (kind := _head(words[i].strip("’'?.,!"))) is not None:
-            return kind
-    return "thing"
+        word = words[i].strip("’'?.,!")
+        if _head(word) is not None:
+            return _bare(word)
+    return None
 
 
 def _head(word: str) -> str | None:
@@ -273,8 +280,8 @@ def _asked_head(question: str) -> str | None:
             return _singular(word)
     if re.search(r"\b(?:what|which|why|how|where|who)\b", q):
         return None
-    heads = [_bare(w.strip("’'?.,!")) for w in q.split() if _head(w.strip("’'?.,!"))]
-    return _singular(heads[-1]) if heads else None
+    word = _last_head(q)
+    return None if word is None else _singular(word)
 
 
 def place_category(question: str) -> str | None:
