@@ -126,6 +126,36 @@ async def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(
     assert asked.startswith("What: Nissan?") and "honda" in asked.lower()
 
 
+async def test_small_talk_in_the_bots_thread_gets_no_reply_but_whats_new_does(
+    harness: Harness,
+) -> None:
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+    thread = harness.channel.guild.get_thread(question.id)
+    assert thread is not None
+
+    await dpytest.message("thanks!", channel=thread)
+    await dpytest.message("lol nice", channel=thread)
+    assert len(harness.sent_to(thread.id)) == 1  # only the answer to the question
+
+    await dpytest.message("what's new?", channel=thread)
+
+    listed = harness.sent_to(thread.id)[-1]
+    assert listed["content"].startswith("The newest of the 1 indexed article: [1].")
+    assert "Nissan and Honda may partner" in listed["embeds"][0]["description"]
+    assert "components" not in listed or not listed["components"]  # nothing to vote on
+
+
+async def test_a_greeting_mention_is_answered_in_place_without_a_thread(harness: Harness) -> None:
+    greeting = await dpytest.message(harness.mention("hi!"))
+
+    [reply] = harness.wire.sends
+    assert harness.wire.threads == []
+    assert reply["message_reference"]["message_id"] == greeting.id
+    assert reply["content"].startswith("Hi! Ask me anything about the 1 indexed article")
+    assert not reply.get("components") and not reply.get("embeds")
+    assert pings_nobody(reply)
+
+
 async def test_ignores_bots_itself_and_threads_it_did_not_start(harness: Harness) -> None:
     other_bot = backend.get_state().store_user(
         facts.make_user_dict("OtherBot", "0007", None, bot=True)

@@ -161,6 +161,28 @@ def test_time_relative_question_prefers_articles_near_the_as_of_date(
     assert top[0].doc_id == expected
 
 
+def test_whats_new_lists_the_articles_published_last_by_the_as_of_date(
+    corpus: Store, settings: Settings
+) -> None:
+    answerer = build_citebot(settings).answerer
+
+    now = answerer.answer("what's new?")
+    then = answerer.answer("any news?", as_of="2022-02-15")
+    before = answerer.answer("what's new?", as_of="2021-12-31")
+
+    assert [c.doc_id for c in now.citations] == [
+        "council-jun",
+        "rings",
+        "orbiter",
+        "kettle",
+        "council-jan",
+    ]
+    assert [c.doc_id for c in then.citations] == ["kettle", "council-jan"]
+    assert now.citations[2].quote.startswith("Paragraph 0: the Orbiter probe")  # its opening
+    assert before.citations == [] and not before.refused
+    assert before.text == "None of the 5 indexed articles was published by 2021-12-31."
+
+
 def test_scores_are_relevance_and_off_topic_questions_are_refused(
     corpus: Store, settings: Settings
 ) -> None:

@@ -28,6 +28,7 @@ from bot.answer.models import Answer, Mode, Passage
 from bot.answer.posting import llm_answer
 from bot.answer.retrieval import Query, Retriever
 from bot.answer.sanitize import sanitize_answer
+from bot.answer.small_talk import NEWEST, Act, act_of, chat_answer
 from bot.settings import DEFAULTS
 from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup, stands_alone
@@ -118,6 +119,8 @@ class Answerer:
     def answer(self, question: str, *, as_of: str = "") -> Answer:
         """Answer synchronously (CLI and eval)."""
         started = time.perf_counter()
+        if (act := act_of(question)) is not None:
+            return _timed(self.chat(question, act, as_of), started, started)
         if is_foreign(question):
             return _timed(self.foreign(question, as_of), started, started)
         passages = self.retrieve(question, as_of)
@@ -142,6 +145,10 @@ class Answerer:
     ) -> Answer:
         """Answer without blocking the event loop (Discord); stream LLM text to `on_delta`."""
         started = time.perf_counter()
+        if (act := act_of(question)) is not None:
+            return _timed(
+                await asyncio.to_thread(self.chat, question, act, as_of), started, started
+            )
         if await asyncio.to_thread(is_foreign, question):
             return _timed(self.foreign(question, as_of), started, started)
         passages = await asyncio.to_thread(self.retrieve, question, as_of)
@@ -174,8 +181,8 @@ class Answerer:
         ("who won the 2018 World Cup?" after a Micra question), or another story holds them
         better (`continues`) and answers it (`finds`). Never both questions joined: the old
         question word would ask for the wrong kind of answer."""
-        if not history:
-            return question
+        if not history or act_of(question) is not None:
+            return question  # "thanks!" or "what's new?" in a thread is not about its topic
         if self.llm is not None:
             try:
                 return condense_question(self.llm, question, history, self.config.llm_policy)
@@ -227,6 +234,14 @@ class Answerer:
             retrieved=passages,
             searched=self.documents(),
             as_of=as_of,
+        )
+
+    def chat(self, question: str, act: Act, as_of: str) -> Answer:
+        """The reply to small talk ("hi", "thanks", "what's new?"): the articles are not searched,
+        and "what's new?" lists the newest."""
+        newest = self.retriever.newest(NEWEST, as_of) if act is Act.NEWS else []
+        return chat_answer(
+            question, act, mode=self.mode, searched=self.documents(), as_of=as_of, newest=newest
         )
 
     def foreign(self, question: str, as_of: str) -> Answer:

@@ -96,6 +96,7 @@ class Answer:
     answerability: float = 0.0  # extractive: the best sentence's probability of answering
     claims: list[dict[str, Any]] = field(default_factory=list)  # LLM mode: each claim's decision
     unsupported_language: bool = False  # refused because the question is not in English
+    small_talk: str = ""  # the `small_talk.Act` of a message that asks nothing of the articles
 
     def refusal_text(self) -> str:
         """What a refusal says: the question's language, or what was searched."""
@@ -127,6 +128,7 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "claims": self.claims,
+            "small_talk": self.small_talk,
         }
 
 

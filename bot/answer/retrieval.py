@@ -95,6 +95,10 @@ class Retriever(Protocol):
         """The ids of the `n` best documents, best first (evaluation scores this ranking)."""
         ...
 
+    def newest(self, n: int, as_of: str = "") -> list[Passage]:
+        """The opening passage of each of the `n` most recently published documents."""
+        ...
+
     def embed_query(self, text: str) -> np.ndarray:
         """The question's vector (the search's own, when it has just embedded it)."""
         ...
@@ -215,6 +219,18 @@ class HybridRetriever:
     def rank_documents(self, query: Query, n: int) -> list[str]:
         """The ids of the `n` best documents, best first (for evaluation)."""
         return [p.doc_id for p in self.rank(query, n, per_doc=1, relevance=False)]
+
+    def newest(self, n: int, as_of: str = "") -> list[Passage]:
+        """The opening passage of each of the `n` documents published last (by `as_of`, an ISO
+        date, when given), newest first; undated documents after every dated one."""
+        snapshot = self.snapshot()
+        published = [
+            r
+            for r in snapshot.records.values()
+            if r.n_chunks and not (as_of and r.meta.published_date[:10] > as_of)
+        ]
+        published.sort(key=lambda r: (r.meta.published_date[:10], r.doc_id), reverse=True)
+        return committed(snapshot, [(r.chunk_ids[0], 0.0) for r in published[:n]])
 
     def rank(self, query: Query, k: int, *, per_doc: int, relevance: bool = True) -> list[Passage]:
         """Fuse, date, filter and diversify; scores become relevance unless `relevance=False`."""

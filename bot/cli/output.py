@@ -112,6 +112,8 @@ def print_answer(answer: Answer) -> None:
         out.print(escape(answer.refusal_text()))
         return
     out.print(escape(answer.text))
+    if not answer.citations:
+        return  # small talk: nothing was quoted
     out.print()
     out.print("[bold]Sources[/]")
     for c in answer.citations:

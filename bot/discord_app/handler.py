@@ -16,6 +16,7 @@ import discord
 
 from bot.answer.answering import Answerer
 from bot.answer.models import Answer
+from bot.answer.small_talk import CHATTER, act_of
 from bot.discord_app.buttons import feedback_view
 from bot.discord_app.conversation import Conversations
 from bot.discord_app.delivery import (
@@ -107,6 +108,8 @@ class QuestionHandler:
         question = clean_question(message.content or "")
         if not question and not mentioned:
             return None  # an image, a sticker or a ping between people in our thread
+        if not mentioned and act_of(question) in CHATTER:
+            return None  # "thanks!", "lol" in our thread: said to people, or needing no reply
         return question
 
     # -- messages ------------------------------------------------------------------------------
@@ -128,6 +131,8 @@ class QuestionHandler:
             if self.is_own_thread(channel):
                 question = await self.standalone(channel, question, as_of)
                 where = ChannelTarget(channel)
+            elif act_of(question) is not None:
+                where = ChannelTarget(channel, reply_to=message)  # "hi": no thread to follow up
             else:
                 where = await self._open_thread(message, question)
             async with TypingIndicator(where):
@@ -207,8 +212,8 @@ class QuestionHandler:
         return answer
 
     async def _record(self, answer: Answer, channel_id: int | None) -> str:
-        if self.feedback is None:
-            return ""
+        if self.feedback is None or answer.small_talk:
+            return ""  # no votes on "You're welcome!" or a list of the newest articles
         try:
             return await asyncio.to_thread(
                 self.feedback.record_answer, answer, channel_id=channel_id
