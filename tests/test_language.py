@@ -59,6 +59,9 @@ def test_key_terms_drop_question_words_and_chat_filler() -> None:
         "nods",
     ]
     assert [t.word for t in key_terms("whre is the hat from here")] == ["hat"]
+    # asking for a summary says nothing about the topic: "article" drew a second sentence about
+    # another article's "13,000-word report" into "summarize the LK-99 article"
+    assert [t.word for t in key_terms("can u summarize the LK-99 article")] == ["lk", "99"]
 
 
 def test_contractions_are_no_key_terms_with_or_without_their_apostrophe() -> None:

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("What is new this week?", Act.NEWS),  # the example the empty mention suggests
         ("what's new?", Act.NEWS),
         ("any news today?", Act.NEWS),
+        ("how many articles do you have?", Act.NEWS),  # the answer counts them
     ],
 )
 def test_small_talk_is_recognised(message: str, act: Act) -> None:

@@ -28,7 +28,7 @@ class Act(StrEnum):
     """What a small-talk message does (strongest first: `_STRENGTH`)."""
 
     HELP = "help"  # "what can you do?", "who are you"
-    NEWS = "news"  # "what's new?", "latest news": the newest articles
+    NEWS = "news"  # "what's new?", "how many articles do you have?": the newest articles
     THANKS = "thanks"
     FAREWELL = "farewell"
     GREETING = "greeting"
@@ -60,7 +60,12 @@ _PHRASES: dict[Act, str] = {
     Act.NEWS: """whats new | what is new | anything new | any news | news | latest news |
         the latest | whats the latest | what is the latest | whats happening |
         what is happening | what happened | whats going on | what is going on | headlines |
-        latest headlines | top stories""",
+        latest headlines | top stories | newest articles | latest articles | recent articles |
+        recent news | show me the latest | show me the newest | what articles do you have |
+        which articles do you have | what sources do you have | what do you have |
+        what have you got | how many articles do you have | how many articles are there |
+        how many articles | when were you last updated | when was the last update |
+        last update""",
 }
 # Words that change nothing about what such a message does ("thanks so much guys", "what's new
 # this week?").

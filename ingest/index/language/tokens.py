@@ -17,8 +17,8 @@ from typing import Any
 from ingest.index.language.rarity import zipf
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
-# Question words and the vocabulary of news boilerplate: they say what is asked or that something
-# was reported, not what the question is about.
+# Question words, the vocabulary of news boilerplate and of asking for a summary ("summarize the
+# article"): they say what is asked or that something was reported, not what it is about.
 # How people type in chat: spellings of question words and fillers that say nothing about the
 # topic ("wat was ...", "is it gonna ...", "did they get ... yet"), and contractions typed without
 # their apostrophe ("isnt", "hes", "theres"): rare spellings, so background rarity would weigh
@@ -43,7 +43,9 @@ QUESTION_WORDS = (
     up very was we were what when where which while who whom whose why will with would you your
     yours yourself yourselves said says say according new one two week weeks year years day
     days month months time recently latest last this next first many much people percent
-    whats what's hey pls please anyone know tell does did so ok okay like actually really""".split()  # noqa: SIM905
+    whats what's hey pls please anyone know tell does did so ok okay like actually really
+    summarize summarise summarized summary tldr recap rundown overview explain article
+    articles""".split()  # noqa: SIM905
     )
     | CHAT_WORDS
 )
