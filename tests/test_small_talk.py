@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ("what's new?", Act.NEWS),
         ("any news today?", Act.NEWS),
         ("how many articles do you have?", Act.NEWS),  # the answer counts them
+        ("source?", Act.SOURCES),
+        ("where did you get that?", Act.SOURCES),
     ],
 )
 def test_small_talk_is_recognised(message: str, act: Act) -> None:
@@ -52,6 +54,7 @@ def test_small_talk_is_recognised(message: str, act: Act) -> None:
         "what's new with honda?",
         "what happened to the Micra?",
         "what do you know about Nissan",
+        "what is the source of the report?",
         "ok so what about honda",
         "hola",
         "привет",

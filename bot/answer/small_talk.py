@@ -29,6 +29,7 @@ class Act(StrEnum):
 
     HELP = "help"  # "what can you do?", "who are you"
     NEWS = "news"  # "what's new?", "how many articles do you have?": the newest articles
+    SOURCES = "sources"  # "source?", "link?": where an answer's sources are
     THANKS = "thanks"
     FAREWELL = "farewell"
     GREETING = "greeting"
@@ -66,6 +67,10 @@ _PHRASES: dict[Act, str] = {
         what have you got | how many articles do you have | how many articles are there |
         how many articles | when were you last updated | when was the last update |
         last update""",
+    Act.SOURCES: """source | sources | link | links | citation | citations | proof | sauce |
+        whats the source | what is the source | whats your source | what are your sources |
+        where did you get that | where is that from | wheres that from | where does that come from |
+        got a link | any link | link please | source please | can i see the source""",
 }
 # Words that change nothing about what such a message does ("thanks so much guys", "what's new
 # this week?").
@@ -165,6 +170,11 @@ def reply(act: Act, articles: str) -> str:
             "numbered citations with the passages behind them. When the articles don't say, I "
             "say so. Ask in plain words, follow up in the thread, or ask “what's new?” for the "
             "newest articles."
+        )
+    if act is Act.SOURCES:
+        return (
+            "Each answer lists its sources under it, numbered like the [n] in its text; a "
+            "source's title opens the article at the quoted passage."
         )
     if act is Act.NEWS:
         return f"There is nothing in {articles} yet."
