@@ -11,6 +11,7 @@ import importlib
 import typer
 
 MODULES = (
+    "bot.cli.chat_cmd",
     "bot.cli.eval_cmd",
     "bot.cli.fit_cmd",
     "bot.cli.claims_cmd",

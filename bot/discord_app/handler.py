@@ -15,10 +15,10 @@ from typing import Any
 import discord
 
 from bot.answer.answering import Answerer
+from bot.answer.conversation import Conversations
 from bot.answer.models import Answer
 from bot.answer.small_talk import CHATTER, act_of
 from bot.discord_app.buttons import feedback_view
-from bot.discord_app.conversation import Conversations
 from bot.discord_app.delivery import (
     ChannelTarget,
     StreamingMessage,
@@ -152,8 +152,9 @@ class QuestionHandler:
         return await asyncio.to_thread(self.answerer.standalone, question, history, as_of)
 
     def remember(self, channel: object, asked: str, answer: Answer) -> None:
-        """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread."""
-        if isinstance(channel, discord.Thread):
+        """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread;
+        small talk ("what's new?") names no topic for the next follow-up."""
+        if isinstance(channel, discord.Thread) and not answer.small_talk:
             self.conversations.add(channel.id, asked, answer.text)
 
     def check(self, question: str, user_id: int) -> str:

@@ -1,4 +1,5 @@
-"""Recent turns of the threads the bot answers in, for rewriting follow-ups into questions."""
+"""Recent turns of each conversation (a Discord thread, a `citebot chat` session), for rewriting
+follow-ups into questions."""
 
 from __future__ import annotations
 
