@@ -112,7 +112,10 @@ class LocalEmbedder(Embeddings):
         """Start loading the model in a background thread (a cold command then opens the store,
         importing Chroma, while onnxruntime loads the model on the other core)."""
         if not self._sessions:
-            threading.Thread(target=self._load, name="embedder-load", daemon=True).start()
+            # Not a daemon: a process that exits while onnxruntime is still loading aborts
+            # ("terminate called without an active exception", exit code 134), so a command
+            # that needed no embedding ("citebot ask 'thanks!'") waits for the load instead.
+            threading.Thread(target=self._load, name="embedder-load", daemon=False).start()
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Number of model tokens per text (after truncation)."""
