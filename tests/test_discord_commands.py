@@ -71,6 +71,19 @@ async def test_ask_in_a_text_channel_answers_in_a_thread_on_the_question(app: Di
     assert app.handler.conversations.history(77)  # follow-ups in that thread have context
 
 
+async def test_ask_with_small_talk_is_answered_in_place_without_a_thread(app: DiscordApp) -> None:
+    channel = mock.MagicMock(spec=discord.TextChannel, id=55)
+    channel.create_thread = mock.AsyncMock()
+    interaction = fake_interaction(channel=channel)
+
+    await command(app, "ask")(interaction, question="hi!")
+
+    [reply] = followups(interaction)
+    assert (reply.content or "").startswith("Hi! Ask me anything about the 1 indexed article")
+    channel.create_thread.assert_not_awaited()
+    assert reply.kwargs["allowed_mentions"].to_dict() == NONE
+
+
 @pytest.mark.parametrize(
     ("changes", "question", "expected"),
     [

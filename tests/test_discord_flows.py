@@ -126,7 +126,7 @@ async def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(
     assert asked.startswith("What: Nissan?") and "honda" in asked.lower()
 
 
-async def test_small_talk_in_the_bots_thread_gets_no_reply_but_whats_new_does(
+async def test_small_talk_in_the_bots_thread_gets_no_reply_but_source_does(
     harness: Harness,
 ) -> None:
     question = await dpytest.message(harness.mention(SEED_QUESTION))
@@ -137,12 +137,21 @@ async def test_small_talk_in_the_bots_thread_gets_no_reply_but_whats_new_does(
     await dpytest.message("lol nice", channel=thread)
     assert len(harness.sent_to(thread.id)) == 1  # only the answer to the question
 
-    await dpytest.message("what's new?", channel=thread)
+    await dpytest.message("source?", channel=thread)
 
-    listed = harness.sent_to(thread.id)[-1]
+    [_, told] = harness.sent_to(thread.id)
+    assert told["content"].startswith("Each answer lists its sources under it")
+    assert not told.get("components")  # nothing to vote on
+
+
+async def test_whats_new_mention_lists_the_newest_articles_in_place(harness: Harness) -> None:
+    asked = await dpytest.message(harness.mention("what's new?"))
+
+    [listed] = harness.wire.sends
+    assert harness.wire.threads == [] and listed["message_reference"]["message_id"] == asked.id
     assert listed["content"].startswith("The newest of the 1 indexed article: [1].")
     assert "Nissan and Honda may partner" in listed["embeds"][0]["description"]
-    assert "components" not in listed or not listed["components"]  # nothing to vote on
+    assert not listed.get("components")
 
 
 async def test_a_greeting_mention_is_answered_in_place_without_a_thread(harness: Harness) -> None:

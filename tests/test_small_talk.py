@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ("what's new?", Act.NEWS),
         ("any news today?", Act.NEWS),
         ("how many articles do you have?", Act.NEWS),  # the answer counts them
+        ("good news!", Act.ACK),  # said to people in the thread, not "what's new?"
+        ("great sources, thanks", Act.THANKS),
         ("source?", Act.SOURCES),
         ("where did you get that?", Act.SOURCES),
     ],
@@ -55,6 +60,8 @@ def test_small_talk_is_recognised(message: str, act: Act) -> None:
         "what happened to the Micra?",
         "what do you know about Nissan",
         "what is the source of the report?",
+        "true?",  # does the last answer hold: a follow-up
+        "right?",
         "ok so what about honda",
         "hola",
         "привет",
@@ -111,7 +118,20 @@ def test_a_follow_up_that_is_small_talk_is_not_rewritten(seeded_settings: Settin
     history = [("What is Honda's 2040 target?", "Honda targets 100 percent electric sales [1].")]
 
     assert answerer.standalone("thanks!", history) == "thanks!"
-    assert answerer.standalone("what's new?", history) == "what's new?"
+    assert answerer.standalone("source?", history) == "source?"
+
+
+@pytest.mark.parametrize("follow_up", ["what happened?", "how does this work?", "what's new?"])
+def test_a_follow_up_that_reads_as_news_or_help_asks_about_the_conversation(
+    seeded_settings: Settings, follow_up: str
+) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+    history = [("Where will the new electric Micra be built?", "In northern France [1].")]
+
+    asked = answerer.standalone(follow_up, history)
+
+    assert asked.startswith(follow_up) and "micra" in asked.lower()
+    assert act_of(asked) is None  # searched, with the Micra story's words
 
 
 def test_cli_replies_to_small_talk_in_text_and_json(
@@ -119,7 +139,7 @@ def test_cli_replies_to_small_talk_in_text_and_json(
 ) -> None:
     monkeypatch.setenv("CITEBOT_STORE", str(tmp_path / "store"))
     runner = CliRunner()
-    runner.invoke(app, ["ingest", str(SEEDS)])
+    assert runner.invoke(app, ["ingest", str(SEEDS)]).exit_code == 0
 
     said = runner.invoke(app, ["ask", "thanks!"])
     data = json.loads(runner.invoke(app, ["ask", "--json", "hello"]).stdout)
@@ -128,3 +148,19 @@ def test_cli_replies_to_small_talk_in_text_and_json(
     assert "Sources" not in said.stdout
     assert data["small_talk"] == "greeting" and data["refused"] is False
     assert data["citations"] == [] and data["retrieved"] == []
+
+
+def test_a_command_that_embeds_nothing_exits_cleanly_while_the_model_loads(
+    seeded_store: Path,
+) -> None:
+    # "thanks!" needs no embedding, so the process ends while onnxruntime may still be loading
+    # the model in the background; exiting mid-load used to abort it (exit code 134).
+    env = {**os.environ, "CITEBOT_STORE": str(seeded_store), "CITEBOT_COLLECTION": "seeds"}
+    command = [sys.executable, "-c", "from bot.cli.main import main; main()", "ask", "thanks!"]
+
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "You're welcome!"

@@ -28,7 +28,7 @@ from bot.answer.models import Answer, Mode, Passage
 from bot.answer.posting import llm_answer
 from bot.answer.retrieval import Query, Retriever
 from bot.answer.sanitize import sanitize_answer
-from bot.answer.small_talk import NEWEST, Act, act_of, chat_answer
+from bot.answer.small_talk import NEWEST, UNTOPICAL, Act, act_of, chat_answer
 from bot.settings import DEFAULTS
 from ingest.index.language.detect import is_foreign
 from ingest.index.language.followups import resolve_followup, stands_alone
@@ -181,8 +181,8 @@ class Answerer:
         ("who won the 2018 World Cup?" after a Micra question), or another story holds them
         better (`continues`) and answers it (`finds`). Never both questions joined: the old
         question word would ask for the wrong kind of answer."""
-        if not history or act_of(question) is not None:
-            return question  # "thanks!" or "what's new?" in a thread is not about its topic
+        if not history or act_of(question) in UNTOPICAL:
+            return question  # "thanks!" or "source?" in a thread asks nothing about its topic
         if self.llm is not None:
             try:
                 return condense_question(self.llm, question, history, self.config.llm_policy)

@@ -230,7 +230,8 @@ class HybridRetriever:
             if r.n_chunks and not (as_of and r.meta.published_date[:10] > as_of)
         ]
         published.sort(key=lambda r: (r.meta.published_date[:10], r.doc_id), reverse=True)
-        return committed(snapshot, [(r.chunk_ids[0], 0.0) for r in published[:n]])
+        # every committed opening, then the first n: a version being written is not listed
+        return committed(snapshot, [(r.chunk_ids[0], 0.0) for r in published])[:n]
 
     def rank(self, query: Query, k: int, *, per_doc: int, relevance: bool = True) -> list[Passage]:
         """Fuse, date, filter and diversify; scores become relevance unless `relevance=False`."""

@@ -38,21 +38,30 @@ class Act(StrEnum):
 
 # People talk to each other in a thread with these: they need no reply there (`CHATTER`).
 CHATTER = frozenset({Act.THANKS, Act.FAREWELL, Act.GREETING, Act.ACK})
+# Small talk even in a conversation. "What happened?" or "how does this work?" after a question
+# asks about its topic, so a follow-up like that takes the topic and is searched.
+UNTOPICAL = CHATTER | {Act.SOURCES}
 
 _PHRASES: dict[Act, str] = {
-    Act.GREETING: """hi | hello | hey | heya | hiya | howdy | yo | sup | wassup | whats up |
+    Act.GREETING: """hi | hello | hey | hi there | hey there | hello there | heya | hiya | howdy | yo | sup | wassup | whats up |
         greetings | good morning | good afternoon | good evening | morning | gm""",
     Act.THANKS: """thanks | thank you | thankyou | thanks a lot | many thanks | thx | ty | tysm |
-        tyvm | cheers | much appreciated | appreciate it | appreciated | thanks for the help |
-        thanks for the info | thanks for that | thank you for the help | thank you for that""",
+        tyvm | cheers | much appreciated | appreciate it | appreciated | thank u | thanks for the help |
+        thanks for the info | thanks for that | thank you for the help | thank you for that |
+        thanks for the link | thanks for the source | thanks for the sources | that helps |
+        thanks that helps""",
     Act.ACK: """ok | okay | okey | k | kk | cool | nice | great | awesome | perfect | excellent |
         good | neat | sweet | got it | gotcha | i see | makes sense | fair enough | fair | true |
         right | yes | yeah | yep | yup | no | nope | nah | sure | lol | lmao | lmfao | rofl |
         haha | hahaha | hah | heh | wow | whoa | oh | ah | ahh | hmm | hm | interesting | damn |
         dang | wild | crazy | insane | omg | no way | oof | yikes | agreed | indeed | same |
-        no worries | np | all good | good to know | never mind | nvm | good bot | bad bot""",
+        no worries | np | all good | good to know | never mind | nevermind | nvm | good bot |
+        bad bot | alright | okie | okk | yea | mhm | gg | xd | ikr | exactly | noted |
+        understood | sounds good | will do | me too | same here | nice one | good one |
+        great answer | good answer | helpful | good news | great news | nice source |
+        good source | great source | nice sources | good sources | great sources""",
     Act.FAREWELL: """bye | bye bye | goodbye | see ya | see you | see you later | cya | later |
-        good night | gn | ttyl""",
+        good night | gn | ttyl | bye for now | see you tomorrow""",
     Act.HELP: """help | what can you do | what do you do | who are you | what are you |
         how do you work | how does this work | how do i use this | how do i use you |
         what can i ask | what can i ask you | what should i ask | what should i ask you |
@@ -74,8 +83,8 @@ _PHRASES: dict[Act, str] = {
 }
 # Words that change nothing about what such a message does ("thanks so much guys", "what's new
 # this week?").
-_FILLERS = """citebot | bot | there | guys | all | everyone | man | dude | bro | mate | buddy |
-    friend | again | so | very | much | a lot | you | u | ya | then | and | just | well | thats |
+_FILLERS = """citebot | bot | guys | all | everyone | man | dude | bro | mate | buddy |
+    friend | again | so | very | much | a lot | you | u | ya | and | just | well | thats |
     that is | its | it is | today |
     tonight | this week | this month | lately | recently | in the news | around here"""
 _STRENGTH = {act: rank for rank, act in enumerate(Act)}
@@ -91,8 +100,9 @@ _WORD = re.compile(r"\w+")
 def act_of(message: str) -> Act | None:
     """What `message` does when all of it is small talk, else None (a question to search).
 
-    A message with no word at all ("👍", ":)") is an acknowledgement. Of several acts the
-    strongest counts: "hi, what can you do?" asks for help, "ok thanks" thanks."""
+    A message with no word at all ("👍", ":)") is an acknowledgement; one asked ("true?") is a
+    question. Of several acts the strongest counts: "hi, what can you do?" asks for help, "ok
+    thanks" thanks."""
     words = _WORD.findall(message.lower().replace("’", "").replace("'", ""))
     if not words:
         return Act.ACK if message.strip() else None
@@ -105,7 +115,10 @@ def act_of(message: str) -> Act | None:
         if (act := _TABLE[tuple(words[i : i + size])]) is not None:
             found.append(act)
         i += size
-    return min(found, key=_STRENGTH.__getitem__, default=None)
+    act = min(found, key=_STRENGTH.__getitem__, default=None)
+    if act is Act.ACK and message.rstrip().endswith("?"):
+        return None  # "true?", "right?": asks whether the last answer holds, a follow-up
+    return act
 
 
 def _phrase_at(words: list[str], start: int) -> int:
@@ -134,7 +147,7 @@ def chat_answer(
             f"The newest of {answer.searched_phrase()}: {numbers}. Ask me about any of them."
         )
         return answer
-    if act is Act.NEWS and as_of:
+    if act is Act.NEWS and as_of and searched:
         answer.text = f"None of {answer.searched_phrase()} was published by {as_of}."
     else:
         answer.text = reply(act, answer.searched_phrase())

@@ -41,7 +41,7 @@ def chat_command(
         while (question := _read()) is not None:
             if not question:
                 continue
-            if question.lower() in QUIT:
+            if question.lower().strip(" .!") in QUIT:
                 break
             asked = answerer.standalone(question, conversation.history(0), when)
             answer = answerer.answer(asked, as_of=when)

@@ -131,9 +131,7 @@ class QuestionHandler:
             if self.is_own_thread(channel):
                 question = await self.standalone(channel, question, as_of)
                 where = ChannelTarget(channel)
-            elif act_of(question) is not None:
-                where = ChannelTarget(channel, reply_to=message)  # "hi": no thread to follow up
-            else:
+            elif act_of(question) is None:  # small talk ("hi") is answered in place
                 where = await self._open_thread(message, question)
             async with TypingIndicator(where):
                 answer = await self.deliver(question, as_of=as_of, target=where)

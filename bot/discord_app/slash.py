@@ -15,6 +15,7 @@ import discord
 
 from bot.answer.citations import trim
 from bot.answer.models import Answer
+from bot.answer.small_talk import act_of
 from bot.discord_app.delivery import (
     NO_MENTIONS,
     ChannelTarget,
@@ -55,7 +56,8 @@ class SlashQuestions:
             channel = interaction.channel
             if rewrite and handler.is_own_thread(channel):  # /ask in our thread: a follow-up
                 question = await handler.standalone(channel, question, as_of)
-            target_or_thread = await self._slash_thread(interaction, question) or target
+            opened = None if act_of(question) else await self._slash_thread(interaction, question)
+            target_or_thread = opened or target  # "/ask hi": answered in place, no thread
             answer = await handler.deliver(question, as_of=as_of, target=target_or_thread)
             handler.remember(getattr(target_or_thread, "channel", channel), asked, answer)
             return answer

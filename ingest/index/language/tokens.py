@@ -18,7 +18,8 @@ from ingest.index.language.rarity import zipf
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # Question words, the vocabulary of news boilerplate and of asking for a summary ("summarize the
-# article"): they say what is asked or that something was reported, not what it is about.
+# article"): they say what is asked or that something was reported, not what it is about. The
+# price: "article 50" keeps only "50", and "summary judgment" only "judgment".
 # How people type in chat: spellings of question words and fillers that say nothing about the
 # topic ("wat was ...", "is it gonna ...", "did they get ... yet"), and contractions typed without
 # their apostrophe ("isnt", "hes", "theres"): rare spellings, so background rarity would weigh
