@@ -43,13 +43,14 @@ CHATTER = frozenset({Act.THANKS, Act.FAREWELL, Act.GREETING, Act.ACK})
 UNTOPICAL = CHATTER | {Act.SOURCES}
 
 _PHRASES: dict[Act, str] = {
-    Act.GREETING: """hi | hello | hey | hi there | hey there | hello there | heya | hiya | howdy | yo | sup | wassup | whats up |
-        greetings | good morning | good afternoon | good evening | morning | gm""",
+    Act.GREETING: """hi | hello | hey | hi there | hey there | hello there | heya | hiya | howdy |
+        yo | sup | wassup | whats up | greetings | good morning | good afternoon | good evening |
+        morning | gm""",
     Act.THANKS: """thanks | thank you | thankyou | thanks a lot | many thanks | thx | ty | tysm |
-        tyvm | cheers | much appreciated | appreciate it | appreciated | thank u | thanks for the help |
-        thanks for the info | thanks for that | thank you for the help | thank you for that |
-        thanks for the link | thanks for the source | thanks for the sources | that helps |
-        thanks that helps""",
+        tyvm | cheers | much appreciated | appreciate it | appreciated | thank u |
+        thanks for the help | thanks for the info | thanks for that | thank you for the help |
+        thank you for that | thanks for the link | thanks for the source |
+        thanks for the sources | that helps | thanks that helps""",
     Act.ACK: """ok | okay | okey | k | kk | cool | nice | great | awesome | perfect | excellent |
         good | neat | sweet | got it | gotcha | i see | makes sense | fair enough | fair | true |
         right | yes | yeah | yep | yup | no | nope | nah | sure | lol | lmao | lmfao | rofl |
