@@ -33,7 +33,18 @@ def test_unrelated_question_is_refused(seeded_settings: Settings) -> None:
 
     assert answer.refused
     assert answer.text == "I couldn't find that in the indexed articles."
-    assert answer.citations == []
+    assert answer.citations == [] and answer.nearest is None  # off-topic: no article is close
+
+
+def test_an_on_topic_refusal_names_the_closest_article(seeded_settings: Settings) -> None:
+    answer = build_citebot(seeded_settings).answerer.answer(
+        "How much will the Nissan-Honda partnership cost?"
+    )
+
+    assert answer.refused and answer.citations == []
+    assert answer.nearest is not None and answer.nearest.doc_id == "seed-nissan-honda-ev"
+    assert answer.nearest.title.startswith("Nissan and Honda may partner on EV components")
+    assert answer.to_dict()["nearest"]["doc_id"] == "seed-nissan-honda-ev"
 
 
 def test_every_marker_has_a_citation_and_every_citation_is_used(seeded_settings: Settings) -> None:

@@ -193,3 +193,15 @@ def test_refusal_says_how_much_was_searched(store_env: Path) -> None:
     result = runner.invoke(app, ["ask", "Who won the 2018 FIFA World Cup?"])
     assert result.exit_code == 0
     assert "I couldn't find that in the 1 indexed article." in result.stdout
+
+
+def test_an_on_topic_refusal_prints_the_closest_article(store_env: Path) -> None:
+    runner.invoke(app, ["ingest", str(SEEDS)])
+
+    result = runner.invoke(app, ["ask", "How much will the Nissan-Honda partnership cost?"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "I couldn't find that in the 1 indexed article."
+    assert lines[1].startswith("The closest article: Nissan and Honda may partner on EV")
+    assert lines[2].strip().endswith("seeds/000_1892bcad98d92338.md")  # where to read it

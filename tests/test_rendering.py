@@ -94,6 +94,19 @@ def test_refusal_says_how_many_articles_were_searched() -> None:
     assert message.embeds == []
 
 
+def test_an_on_topic_refusal_links_the_closest_article_without_quoting_it() -> None:
+    closest = citation(3, title="Honda *targets* 2040", quote="")
+    refusal = Answer("q", "x", refused=True, mode="extractive", searched=612, nearest=closest)
+
+    [message] = render_answer(refusal)
+
+    assert message.content.startswith(
+        "I couldn't find that in the 612 indexed articles. The closest article is "
+        "**Honda \\*targets\\* 2040** (2024-03-13) <https://news.example/3>."
+    )
+    assert message.embeds == []
+
+
 def test_fallback_notice_is_shown_with_the_answer() -> None:
     fallback = answer("A [1].", [citation(1)], fallback=True, notice="The model is unavailable.")
 

@@ -24,7 +24,7 @@ from bot.answer.llm import (
     complete,
     condense_question,
 )
-from bot.answer.models import Answer, Mode, Passage
+from bot.answer.models import Answer, Citation, Mode, Passage
 from bot.answer.posting import llm_answer
 from bot.answer.retrieval import Query, Retriever
 from bot.answer.sanitize import sanitize_answer
@@ -224,8 +224,11 @@ class Answerer:
 
     # -- building answers ----------------------------------------------------------------------
 
-    def refusal(self, question: str, passages: list[Passage], as_of: str) -> Answer:
-        """The honest "not in the articles" answer."""
+    def refusal(
+        self, question: str, passages: list[Passage], as_of: str, *, on_topic: bool = False
+    ) -> Answer:
+        """The honest "not in the articles" answer; `on_topic`: the passages are about what was
+        asked but none says it, so the article that came closest is named (not quoted)."""
         return Answer(
             question=question,
             text=REFUSAL,
@@ -234,6 +237,7 @@ class Answerer:
             retrieved=passages,
             searched=self.documents(),
             as_of=as_of,
+            nearest=nearest_article(passages) if on_topic and passages else None,
         )
 
     def chat(self, question: str, act: Act, as_of: str) -> Answer:
@@ -269,12 +273,12 @@ class Answerer:
             vectors=self.vectors(question, passages),
         )
         if not picks or picks[0].coverage < self.config.min_support:
-            refused = self.refusal(question, passages, as_of)
+            refused = self.refusal(question, passages, as_of, on_topic=True)
             refused.answerability = best
             return refused
         checked = check_citations(compose(picks), passages)
         if not checked.citations:
-            return self.refusal(question, passages, as_of)
+            return self.refusal(question, passages, as_of, on_topic=True)
         return Answer(
             question=question,
             # Quoted article text is as untrusted as a model's: same links and mentions policy.
@@ -299,8 +303,17 @@ class Answerer:
         raw = sanitize_answer(raw, passages)
         said_not_found = prompts.NOT_FOUND.lower().rstrip(".") in raw.lower()
         if said_not_found or (says_not_found(raw) and not parse_answer(raw)):
-            return self.refusal(question, passages, as_of)  # the model says the sources don't say
+            # the model says the sources don't say
+            return self.refusal(question, passages, as_of, on_topic=True)
         return llm_answer(self, question, raw, passages, as_of)
+
+
+def nearest_article(passages: Sequence[Passage]) -> Citation:
+    """The article of the most on-topic passage (the first of equals), titled and linked."""
+    best = max(passages, key=lambda p: p.score)
+    return Citation(
+        0, best.doc_id, best.chunk_id, best.title, best.url, best.published_date, "", best.path
+    )
 
 
 def _sanitized(on_delta: OnDelta | None, passages: list[Passage]) -> OnDelta | None:

@@ -97,6 +97,7 @@ class Answer:
     claims: list[dict[str, Any]] = field(default_factory=list)  # LLM mode: each claim's decision
     unsupported_language: bool = False  # refused because the question is not in English
     small_talk: str = ""  # the `small_talk.Act` of a message that asks nothing of the articles
+    nearest: Citation | None = None  # refused although on-topic: the article that came closest
 
     def refusal_text(self) -> str:
         """What a refusal says: the question's language, or what was searched."""
@@ -129,6 +130,7 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "claims": self.claims,
             "small_talk": self.small_talk,
+            "nearest": self.nearest.to_dict() if self.nearest else None,
         }
 
 

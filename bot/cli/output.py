@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from bot.answer.models import Answer
+    from bot.answer.models import Answer, Citation
     from ingest.index.settings import IngestSettings
     from ingest.pipeline import IngestSummary
 
@@ -110,6 +110,8 @@ def print_answer(answer: Answer) -> None:
         out.print(f"[italic]{escape(answer.notice)}[/]")
     if answer.refused:
         out.print(escape(answer.refusal_text()))
+        if answer.nearest is not None:
+            print_nearest(answer.nearest)
         return
     out.print(escape(answer.text))
     if not answer.citations:
@@ -122,6 +124,14 @@ def print_answer(answer: Answer) -> None:
         if c.url or c.path:
             out.print(f"    {escape(c.url or _shown_path(c.path))}")
         out.print(f"    [dim]“{escape(c.quote)}”[/]")
+
+
+def print_nearest(article: Citation) -> None:
+    """The article a refusal names as the closest: title, date, where to read it."""
+    date = f" ({article.where})" if article.where else ""
+    out.print(f"The closest article: {escape(article.title or article.doc_id)}{date}")
+    if article.url or article.path:
+        out.print(f"    {escape(article.url or _shown_path(article.path))}")
 
 
 def _shown_path(path: str) -> str:

@@ -162,8 +162,11 @@ def answer_text(answer: Answer) -> str:
     if answer.refused and answer.unsupported_language:
         text = answer.text
     elif answer.refused:
+        closest = (
+            f" The closest article is {nearest_text(answer.nearest)}." if answer.nearest else ""
+        )
         text = (
-            f"I couldn't find that in {answer.searched_phrase()}. Try rephrasing, or use "
+            f"I couldn't find that in {answer.searched_phrase()}.{closest} Try rephrasing, or use "
             "`/sources` to see what is indexed."
         )
     elif answer.mode == "extractive":
@@ -174,6 +177,14 @@ def answer_text(answer: Answer) -> str:
     if answer.notice:
         text = f"{text}\n\n*{answer.notice}*"
     return neutralise(text)
+
+
+def nearest_text(article: Citation) -> str:
+    """A refusal's closest article: its bold title, date and link (not embedded)."""
+    title = discord.utils.escape_markdown(trim(article.title or article.doc_id, TITLE_CHARS))
+    url = _safe_url(article.url)
+    date = f" ({article.published_date})" if article.published_date else ""
+    return f"**{title}**{date}" + (f" <{url}>" if url else "")
 
 
 def footer_text(answer: Answer) -> str:
