@@ -144,6 +144,19 @@ async def test_small_talk_in_the_bots_thread_gets_no_reply_but_source_does(
     assert not told.get("components")  # nothing to vote on
 
 
+async def test_tell_me_more_in_the_thread_reads_on_in_the_article(harness: Harness) -> None:
+    question = await dpytest.message(harness.mention(SEED_QUESTION))
+    thread = harness.channel.guild.get_thread(question.id)
+    assert thread is not None
+
+    await dpytest.message("tell me more", channel=thread)
+
+    [answer, more] = harness.sent_to(thread.id)
+    assert "2040" in answer["content"]
+    assert more["content"].startswith("Nissan is already engaged in a collaboration with Renault")
+    assert more["embeds"][0]["title"] == "Sources"
+
+
 async def test_whats_new_mention_lists_the_newest_articles_in_place(harness: Harness) -> None:
     asked = await dpytest.message(harness.mention("what's new?"))
 

@@ -183,6 +183,22 @@ def test_whats_new_lists_the_articles_published_last_by_the_as_of_date(
     assert before.text == "None of the 5 indexed articles was published by 2021-12-31."
 
 
+def test_following_is_the_next_passage_of_the_same_article(
+    corpus: Store, settings: Settings, embedder: LocalEmbedder
+) -> None:
+    retriever = _retriever(corpus, settings, embedder)
+    [opening] = [p for p in retriever.newest(10) if p.doc_id == "orbiter"]
+
+    second = retriever.following(opening)
+    passages = [opening]
+    while (after := retriever.following(passages[-1])) is not None:
+        passages.append(after)
+
+    assert second is not None and second.doc_id == "orbiter" and second.start > opening.start
+    assert len(passages) == corpus.records()["orbiter"].n_chunks > 2
+    assert "Paragraph 59" in passages[-1].text  # the walk ends at the article's last passage
+
+
 def test_scores_are_relevance_and_off_topic_questions_are_refused(
     corpus: Store, settings: Settings
 ) -> None:

@@ -26,6 +26,7 @@ from bot.answer.llm import (
 )
 from bot.answer.models import Answer, Citation, Mode, Passage
 from bot.answer.posting import llm_answer
+from bot.answer.reading_on import Turn, read_on_answer
 from bot.answer.retrieval import Query, Retriever
 from bot.answer.sanitize import sanitize_answer
 from bot.answer.small_talk import NEWEST, UNTOPICAL, Act, act_of, chat_answer
@@ -116,11 +117,12 @@ class Answerer:
 
     # -- answering -----------------------------------------------------------------------------
 
-    def answer(self, question: str, *, as_of: str = "") -> Answer:
-        """Answer synchronously (CLI and eval)."""
+    def answer(self, question: str, *, as_of: str = "", history: Sequence[Turn] = ()) -> Answer:
+        """Answer synchronously (CLI and eval); `history`: the conversation's earlier turns, read
+        on from when asked for more."""
         started = time.perf_counter()
         if (act := act_of(question)) is not None:
-            return _timed(self.chat(question, act, as_of), started, started)
+            return _timed(self.chat(question, act, as_of, history), started, started)
         if is_foreign(question):
             return _timed(self.foreign(question, as_of), started, started)
         passages = self.retrieve(question, as_of)
@@ -141,14 +143,18 @@ class Answerer:
         return _timed(answer, started, retrieved_at)
 
     async def aanswer(
-        self, question: str, *, as_of: str = "", on_delta: OnDelta | None = None
+        self,
+        question: str,
+        *,
+        as_of: str = "",
+        on_delta: OnDelta | None = None,
+        history: Sequence[Turn] = (),
     ) -> Answer:
         """Answer without blocking the event loop (Discord); stream LLM text to `on_delta`."""
         started = time.perf_counter()
         if (act := act_of(question)) is not None:
-            return _timed(
-                await asyncio.to_thread(self.chat, question, act, as_of), started, started
-            )
+            answer = await asyncio.to_thread(self.chat, question, act, as_of, history)
+            return _timed(answer, started, started)
         if await asyncio.to_thread(is_foreign, question):
             return _timed(self.foreign(question, as_of), started, started)
         passages = await asyncio.to_thread(self.retrieve, question, as_of)
@@ -240,9 +246,11 @@ class Answerer:
             nearest=nearest_article(passages) if on_topic and passages else None,
         )
 
-    def chat(self, question: str, act: Act, as_of: str) -> Answer:
+    def chat(self, question: str, act: Act, as_of: str, history: Sequence[Turn] = ()) -> Answer:
         """The reply to small talk ("hi", "thanks", "what's new?"): the articles are not searched,
-        and "what's new?" lists the newest."""
+        "what's new?" lists the newest, and "tell me more" reads on after the last answer."""
+        if act is Act.MORE and (read := read_on_answer(self, question, history, as_of)):
+            return read
         newest = self.retriever.newest(NEWEST, as_of) if act is Act.NEWS else []
         return chat_answer(
             question, act, mode=self.mode, searched=self.documents(), as_of=as_of, newest=newest

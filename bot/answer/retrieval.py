@@ -30,7 +30,7 @@ from ingest.index.chroma import library_errors
 from ingest.index.errors import StoreUnavailable
 from ingest.index.language.rarity import blended_weight
 from ingest.index.language.tokens import without_chat_words
-from ingest.index.models import parse_chunk_id, titled
+from ingest.index.models import chunk_id, parse_chunk_id, titled
 from ingest.index.sentence_vectors import META_KEY, decode
 from ingest.index.snapshot import IndexSnapshot, Snapshots
 from ingest.index.store import Store
@@ -97,6 +97,10 @@ class Retriever(Protocol):
 
     def newest(self, n: int, as_of: str = "") -> list[Passage]:
         """The opening passage of each of the `n` most recently published documents."""
+        ...
+
+    def following(self, passage: Passage) -> Passage | None:
+        """The passage after `passage` in its document (None after the last one)."""
         ...
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -232,6 +236,13 @@ class HybridRetriever:
         published.sort(key=lambda r: (r.meta.published_date[:10], r.doc_id), reverse=True)
         # every committed opening, then the first n: a version being written is not listed
         return committed(snapshot, [(r.chunk_ids[0], 0.0) for r in published])[:n]
+
+    def following(self, passage: Passage) -> Passage | None:
+        """The next chunk of `passage`'s document version (None after its last chunk, or when
+        that version is no longer the committed one)."""
+        doc_id, digest, index = parse_chunk_id(passage.chunk_id)
+        after = committed(self.snapshot(), [(chunk_id(doc_id, digest, index + 1), 0.0)])
+        return after[0] if after else None
 
     def rank(self, query: Query, k: int, *, per_doc: int, relevance: bool = True) -> list[Passage]:
         """Fuse, date, filter and diversify; scores become relevance unless `relevance=False`."""

@@ -30,6 +30,7 @@ class Act(StrEnum):
     HELP = "help"  # "what can you do?", "who are you"
     NEWS = "news"  # "what's new?", "how many articles do you have?": the newest articles
     SOURCES = "sources"  # "source?", "link?": where an answer's sources are
+    MORE = "more"  # "tell me more", "go on": read on in the article (`reading_on`)
     THANKS = "thanks"
     FAREWELL = "farewell"
     GREETING = "greeting"
@@ -40,7 +41,7 @@ class Act(StrEnum):
 CHATTER = frozenset({Act.THANKS, Act.FAREWELL, Act.GREETING, Act.ACK})
 # Small talk even in a conversation. "What happened?" or "how does this work?" after a question
 # asks about its topic, so a follow-up like that takes the topic and is searched.
-UNTOPICAL = CHATTER | {Act.SOURCES}
+UNTOPICAL = CHATTER | {Act.SOURCES, Act.MORE}
 
 _PHRASES: dict[Act, str] = {
     Act.GREETING: """hi | hello | hey | hi there | hey there | hello there | heya | hiya | howdy |
@@ -77,6 +78,10 @@ _PHRASES: dict[Act, str] = {
         what have you got | how many articles do you have | how many articles are there |
         how many articles | when were you last updated | when was the last update |
         last update""",
+    Act.MORE: """more | tell me more | more please | more info | more details | go on |
+        keep going | continue | what else | anything else | elaborate | please elaborate |
+        can you elaborate | expand on that | say more | more on that | tell me more about that |
+        tell me more about it | what next | and then | then what""",
     Act.SOURCES: """source | sources | link | links | citation | citations | proof | sauce |
         whats the source | what is the source | whats your source | what are your sources |
         where did you get that | where is that from | wheres that from | where does that come from |
@@ -184,6 +189,11 @@ def reply(act: Act, articles: str) -> str:
             "numbered citations with the passages behind them. When the articles don't say, I "
             "say so. Ask in plain words, follow up in the thread, or ask “what's new?” for the "
             "newest articles."
+        )
+    if act is Act.MORE:
+        return (
+            "Ask me a question first: “tell me more” then reads on in the article its answer "
+            "came from."
         )
     if act is Act.SOURCES:
         return (

@@ -43,8 +43,9 @@ def chat_command(
                 continue
             if question.lower().strip(" .!") in QUIT:
                 break
-            asked = answerer.standalone(question, conversation.history(0), when)
-            answer = answerer.answer(asked, as_of=when)
+            history = conversation.history(0)
+            asked = answerer.standalone(question, history, when)
+            answer = answerer.answer(asked, as_of=when, history=history)
             print_answer(answer)
             out.print()
             if answer.small_talk == Act.FAREWELL:
