@@ -86,3 +86,17 @@ def test_a_misspelt_company_name_is_answered_like_the_right_one(seeded_settings:
     assert not typed.refused
     assert "100 percent electric and fuel cell vehicle sales by 2040" in typed.text
     assert typed.answerability == right.answerability
+
+
+def test_letters_and_digits_typed_together_are_read_as_the_passages_parts() -> None:
+    passage = "LK-99 is made of lead, copper and phosphorus, and Covid-19 cases fell."
+    held = {t.stem for t in key_terms(passage)}.__contains__
+    passages = [Passage("c1", "d1", passage, "")]
+    typed = "lk99 made of what? and covid19?"
+
+    question, read = respell(typed, key_terms(typed), passages, held)
+    _, kept = respell("the 64th award", key_terms("the 64th award"), passages, held)
+
+    assert [t.word for t in read] == ["lk", "99", "made", "covid", "19"]
+    assert question == "lk 99 made of what? and covid 19?"
+    assert [t.word for t in kept] == ["64th", "award"]  # "th" is no passage word: as typed

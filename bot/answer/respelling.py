@@ -12,6 +12,10 @@ A key term is read as a word of the retrieved passages when:
 - it has at least `MIN_LETTERS` letters, and the passages' words one edit from it (a letter
   dropped, added, changed, or two neighbours swapped) all have the same stem.
 
+A letters-and-digits word that no passage holds is read as its parts when every part is a
+passage word: "lk99" and "covid19" as "lk 99" and "covid 19" (the articles write "LK-99", which
+the tokeniser splits).
+
 At most `MAX_TRIED` unknown words of a question are looked up. Only the retrieved passages are
 searched, not the whole index: a few thousand words, so a typo
 rarely has two readings ("poluted": "polluted" in an air-quality story, not "polite"), and the
@@ -54,25 +58,42 @@ def respell(
     stopword ("theyre": "there") is no longer a key term. The passages' words are only gathered
     when some term may be misspelt."""
     vocabulary: set[str] | None = None
-    read, tried = [], 0
+    read: list[tuple[KeyTerm, ...]] = []
+    tried = 0
     for term in terms:
-        reading = None
-        if tried < MAX_TRIED and _unknown(term, held):
+        reading: tuple[KeyTerm, ...] | None = _parts(term, held)
+        if reading is None and tried < MAX_TRIED and _unknown(term, held):
             tried += 1
             if vocabulary is None:
                 vocabulary = _words(f"{p.title}\n{p.text}" for p in passages)
-            reading = _reading(term, vocabulary)
-        read.append(reading or term)
-    return _corrected(question, terms, read), tuple(t for t in read if is_key_word(t.word))
+            typo = _reading(term, vocabulary)
+            reading = (typo,) if typo else None
+        read.append(reading or (term,))
+    kept = tuple(t for reading in read for t in reading if is_key_word(t.word))
+    return _corrected(question, terms, read), kept
 
 
-def _corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[KeyTerm]) -> str:
+def _corrected(question: str, terms: Sequence[KeyTerm], read: Sequence[tuple[KeyTerm, ...]]) -> str:
     """`question` with each misspelt word of `terms` replaced by its reading in `read`."""
     for before, after in zip(terms, read, strict=True):
-        if before.word != after.word:
+        spelt = " ".join(t.word for t in after)
+        if before.word != spelt:
             pattern = rf"(?<!\w){re.escape(before.word)}(?!\w)"
-            question = re.sub(pattern, after.word, question, flags=re.IGNORECASE)
+            question = re.sub(pattern, spelt, question, flags=re.IGNORECASE)
     return question
+
+
+_PARTS = re.compile(r"[^\W\d_]+|\d+")
+
+
+def _parts(term: KeyTerm, held: Callable[[str], bool]) -> tuple[KeyTerm, ...] | None:
+    """`term` read as its letter and digit parts ("lk99": "lk", "99") when no passage holds it
+    and every part is a passage word."""
+    parts = _PARTS.findall(term.word)
+    if len(parts) < 2 or held(term.stem):
+        return None
+    read = tuple(KeyTerm(part, stem(part)) for part in parts)
+    return read if all(held(t.stem) for t in read) else None
 
 
 def _words(texts: Iterable[str]) -> set[str]:
