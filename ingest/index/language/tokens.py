@@ -138,6 +138,8 @@ _CHAT_SPELLINGS = {
     "wat": "what",
     "wut": "what",
     "wats": "what's",
+    "wen": "when",  # an English word too (Zipf 3.5), but in a question it asks when
+    "hw": "how",
     "ppl": "people",
     "yr": "year",
     "yrs": "years",
