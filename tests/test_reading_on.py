@@ -2,49 +2,89 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from bot.answer.reading_on import last_question, shown_sentences
+from bot.answer.conversation import Conversations
+from bot.answer.models import Answer, Citation
+from bot.answer.reading_on import CHANGED, READ_TO_END, Reading, reading_after
 from bot.app import build_citebot
 from bot.settings import Settings
 
 HONDA = "What is Honda's 2040 target?"
+RENAULT = "Nissan is already engaged in a collaboration with Renault"
 
 
 def test_tell_me_more_quotes_what_the_article_says_next_until_it_ends(
     seeded_settings: Settings,
 ) -> None:
     answerer = build_citebot(seeded_settings).answerer
+    conversation = Conversations()
     first = answerer.answer(HONDA)
-    history = [(HONDA, first.text)]
+    conversation.add(1, HONDA, first)
 
-    more = answerer.answer("tell me more", history=history)
-    history.append(("tell me more", more.text))
-    end = answerer.answer("go on", history=history)
+    more = answerer.answer("tell me more", reading=conversation.reading(1))
+    conversation.add(1, "tell me more", more)
+    end = answerer.answer("go on", reading=conversation.reading(1))
 
     assert "2040 [1]" in first.text
-    assert more.text.startswith("Nissan is already engaged in a collaboration with Renault")
-    assert "northern France [1]." in more.text and "2040" not in more.text  # nothing repeated
+    assert more.text.startswith(RENAULT) and "2040" not in more.text  # nothing repeated
+    assert "northern France [1]." in more.text and more.read_on and not more.refused
     assert [c.doc_id for c in more.citations] == ["seed-nissan-honda-ev"]
-    assert not more.refused and not more.small_talk  # an answer: votes, and the next "more"
-    assert end.text == "That is all the article says about it." and end.citations == []
+    assert end.text == READ_TO_END and end.citations == []
 
 
-def test_tell_me_more_before_any_answer_says_to_ask_first(seeded_settings: Settings) -> None:
+def test_it_reads_on_from_the_quote_not_from_how_the_answer_was_worded(
+    seeded_settings: Settings,
+) -> None:
     answerer = build_citebot(seeded_settings).answerer
+    quoted = answerer.answer(HONDA).citations[0]
+    # an LLM's answer paraphrases; its citation quotes the article verbatim
+    paraphrase = Answer(HONDA, "Honda aims to sell only EVs by 2040 [1].", False, "llm", [quoted])
 
+    more = answerer.answer("tell me more", reading=reading_after(paraphrase, None))
+
+    assert more.text.startswith(RENAULT)
+
+
+def test_it_reads_on_in_the_answers_first_source_and_after_a_read_on_in_its_last() -> None:
+    first = Citation(1, "a", "a::x::00003", "A", "", "", "The answer. … Its detail.")
+    second = Citation(2, "b", "b::y::00000", "B", "", "", "A runner-up.")
+    answer = Answer("q", "The answer [1]. A runner-up [2].", False, "extractive", [first, second])
+    refusal = Answer("q2", "I couldn't find that.", True, "extractive")
+
+    reading = reading_after(answer, None)
+    read = dataclasses.replace(answer, read_on=True)
+
+    assert reading is not None and reading.chunk_id == "a::x::00003"
+    assert reading.shown == {"the answer.", "its detail.", "a runner-up."}
+    assert reading_after(refusal, reading) is reading  # a refusal keeps the place
+    assert reading_after(read, reading).chunk_id == "b::y::00000"  # type: ignore[union-attr]
+
+
+def test_a_changed_article_or_no_answer_yet_gets_an_honest_reply(
+    seeded_settings: Settings,
+) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+    gone = Reading("seed-nissan-honda-ev::0000000000000000::00000", "Nissan and Honda may partner.")
+
+    changed = answerer.answer("tell me more", reading=gone)
     alone = answerer.answer("tell me more")
-    after_a_refusal = answerer.answer(
-        "more?", history=[("Who won the 2018 World Cup?", "I couldn't find that.")]
+
+    assert changed.text == CHANGED and changed.citations == []
+    assert alone.text.startswith("I read on only after one of my answers") and not alone.citations
+
+
+def test_the_place_is_kept_past_the_conversations_turn_memory(seeded_settings: Settings) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+    conversation = Conversations(max_turns=2)
+    conversation.add(
+        1, "Why may Nissan and Honda partner?", answerer.answer("Why may Nissan and Honda partner?")
     )
+    replies = []
+    for _ in range(4):
+        replies.append(answerer.answer("more", reading=conversation.reading(1)))
+        conversation.add(1, "more", replies[-1])
 
-    for reply in (alone, after_a_refusal):
-        assert reply.text.startswith("Ask me a question first") and reply.citations == []
-
-
-@pytest.mark.parametrize("follow_up", ["more about the Micra", "tell me more about Renault"])
-def test_more_about_something_is_a_question(follow_up: str) -> None:
-    history = [(HONDA, "Honda targets 100 percent electric sales by 2040 [1].")]
-
-    assert last_question([*history, (follow_up, "x")]) == 1
-    assert shown_sentences(history) == ["Honda targets 100 percent electric sales by 2040."]
+    assert conversation.history(1)[0][0] == "more"  # the question itself is forgotten
+    assert replies[0].read_on and replies[1].read_on  # but not where it was reading
+    assert all(r.read_on or r.text == READ_TO_END for r in replies)

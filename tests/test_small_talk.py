@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
         ("what's new?", Act.NEWS),
         ("any news today?", Act.NEWS),
         ("how many articles do you have?", Act.NEWS),  # the answer counts them
-        ("good news!", Act.ACK),  # said to people in the thread, not "what's new?"
+        ("good news!", Act.ACK),
+        ("no more, thanks", Act.ACK),  # not "tell me more"
+        ("tell me more", Act.MORE),  # said to people in the thread, not "what's new?"
         ("great sources, thanks", Act.THANKS),
         ("source?", Act.SOURCES),
         ("where did you get that?", Act.SOURCES),

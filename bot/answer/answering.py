@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.answer import prompts
 from bot.answer.answer_types import answered
-from bot.answer.answerability import Model, default_model, passage_stems, prepare
+from bot.answer.answerability import Model, Question, default_model, passage_stems, prepare
 from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, Vectors, answer_sentences, compose
 from bot.answer.grammar import parse_answer, says_not_found
@@ -26,7 +26,7 @@ from bot.answer.llm import (
 )
 from bot.answer.models import Answer, Citation, Mode, Passage
 from bot.answer.posting import llm_answer
-from bot.answer.reading_on import Turn, read_on_answer
+from bot.answer.reading_on import Reading, read_on_answer
 from bot.answer.retrieval import Query, Retriever
 from bot.answer.sanitize import sanitize_answer
 from bot.answer.small_talk import NEWEST, UNTOPICAL, Act, act_of, chat_answer
@@ -47,6 +47,7 @@ UNSURE_NOTICE = "This may not be exactly what you asked: it is the closest the a
 # odds the answer says so. Held out, quoted answers below .55 held the gold answer 45-50% of the
 # time, those above .7 about 80% (k-fold over the fitting sets, and holdouts 1-3).
 UNSURE = 0.5
+NEAREST_RELEVANCE = 0.5  # a refusal names an article holding at least half the key terms' weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +118,12 @@ class Answerer:
 
     # -- answering -----------------------------------------------------------------------------
 
-    def answer(self, question: str, *, as_of: str = "", history: Sequence[Turn] = ()) -> Answer:
-        """Answer synchronously (CLI and eval); `history`: the conversation's earlier turns, read
-        on from when asked for more."""
+    def answer(self, question: str, *, as_of: str = "", reading: Reading | None = None) -> Answer:
+        """Answer synchronously (CLI and eval); `reading`: where the conversation's "tell me
+        more" reads on."""
         started = time.perf_counter()
         if (act := act_of(question)) is not None:
-            return _timed(self.chat(question, act, as_of, history), started, started)
+            return _timed(self.chat(question, act, as_of, reading), started, started)
         if is_foreign(question):
             return _timed(self.foreign(question, as_of), started, started)
         passages = self.retrieve(question, as_of)
@@ -148,12 +149,12 @@ class Answerer:
         *,
         as_of: str = "",
         on_delta: OnDelta | None = None,
-        history: Sequence[Turn] = (),
+        reading: Reading | None = None,
     ) -> Answer:
         """Answer without blocking the event loop (Discord); stream LLM text to `on_delta`."""
         started = time.perf_counter()
         if (act := act_of(question)) is not None:
-            answer = await asyncio.to_thread(self.chat, question, act, as_of, history)
+            answer = await asyncio.to_thread(self.chat, question, act, as_of, reading)
             return _timed(answer, started, started)
         if await asyncio.to_thread(is_foreign, question):
             return _timed(self.foreign(question, as_of), started, started)
@@ -243,14 +244,18 @@ class Answerer:
             retrieved=passages,
             searched=self.documents(),
             as_of=as_of,
-            nearest=nearest_article(passages) if on_topic and passages else None,
+            nearest=self._nearest(question, passages, as_of) if on_topic else None,
         )
 
-    def chat(self, question: str, act: Act, as_of: str, history: Sequence[Turn] = ()) -> Answer:
+    def _nearest(self, question: str, passages: list[Passage], as_of: str) -> Citation | None:
+        prepared = prepare(question, self.retriever.rarity(), passages)
+        return nearest_article(prepared, passages, as_of)
+
+    def chat(self, question: str, act: Act, as_of: str, reading: Reading | None = None) -> Answer:
         """The reply to small talk ("hi", "thanks", "what's new?"): the articles are not searched,
-        "what's new?" lists the newest, and "tell me more" reads on after the last answer."""
-        if act is Act.MORE and (read := read_on_answer(self, question, history, as_of)):
-            return read
+        "what's new?" lists the newest, and "tell me more" reads on from `reading`."""
+        if act is Act.MORE and reading is not None:
+            return read_on_answer(self, question, reading, as_of)
         newest = self.retriever.newest(NEWEST, as_of) if act is Act.NEWS else []
         return chat_answer(
             question, act, mode=self.mode, searched=self.documents(), as_of=as_of, newest=newest
@@ -316,12 +321,20 @@ class Answerer:
         return llm_answer(self, question, raw, passages, as_of)
 
 
-def nearest_article(passages: Sequence[Passage]) -> Citation:
-    """The article of the most on-topic passage (the first of equals), titled and linked."""
-    best = max(passages, key=lambda p: p.score)
-    return Citation(
-        0, best.doc_id, best.chunk_id, best.title, best.url, best.published_date, "", best.path
-    )
+def nearest_article(
+    question: Question, passages: Sequence[Passage], as_of: str = ""
+) -> Citation | None:
+    """The article of the best-ranked passage that is about the question: it holds at least
+    `NEAREST_RELEVANCE` of the key terms' weight and the most telling one ("Canada" in "how many
+    people live in Canada?", not only "people"), and was published by `as_of`. None when no
+    passage is: a refusal names no article rather than an unrelated one."""
+    telling = max(question.weights, default=0.0)
+    for p in passages:  # best first, by retrieval (which weighs dates)
+        if (as_of and p.published_date[:10] > as_of) or p.score < NEAREST_RELEVANCE:
+            continue
+        if question.missing(passage_stems(p.text, p.title)) < telling:
+            return Citation(0, p.doc_id, p.chunk_id, p.title, p.url, p.published_date, "", p.path)
+    return None
 
 
 def _sanitized(on_delta: OnDelta | None, passages: list[Passage]) -> OnDelta | None:

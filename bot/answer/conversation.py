@@ -1,12 +1,22 @@
 """Recent turns of each conversation (a Discord thread, a `citebot chat` session), for rewriting
-follow-ups into questions."""
+follow-ups into questions, and where "tell me more" reads on (`reading_on`)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from bot.answer.models import Answer
+from bot.answer.reading_on import Reading, reading_after
 
 MAX_TURNS = 4
 MAX_THREADS = 2000
+
+
+@dataclass(slots=True)
+class _Thread:
+    turns: deque[tuple[str, str]]
+    reading: Reading | None = field(default=None)
 
 
 class Conversations:
@@ -15,21 +25,28 @@ class Conversations:
     def __init__(self, *, max_turns: int = MAX_TURNS, max_threads: int = MAX_THREADS):
         self.max_turns = max_turns
         self.max_threads = max_threads
-        self._turns: OrderedDict[int, deque[tuple[str, str]]] = OrderedDict()
+        self._threads: OrderedDict[int, _Thread] = OrderedDict()
 
     def history(self, thread_id: int) -> list[tuple[str, str]]:
         """The thread's recent turns, oldest first (empty if unknown)."""
-        return list(self._turns.get(thread_id, ()))
+        thread = self._threads.get(thread_id)
+        return list(thread.turns) if thread else []
 
-    def add(self, thread_id: int, question: str, answer: str) -> None:
+    def reading(self, thread_id: int) -> Reading | None:
+        """Where "tell me more" reads on in the thread (None before any quoted answer)."""
+        thread = self._threads.get(thread_id)
+        return thread.reading if thread else None
+
+    def add(self, thread_id: int, question: str, answer: Answer) -> None:
         """Remember one turn; forget the least recently active thread when full."""
-        turns = self._turns.get(thread_id)
-        if turns is None:
-            turns = self._turns[thread_id] = deque(maxlen=self.max_turns)
-            while len(self._turns) > self.max_threads:
-                self._turns.popitem(last=False)
-        self._turns.move_to_end(thread_id)
-        turns.append((question, answer))
+        thread = self._threads.get(thread_id)
+        if thread is None:
+            thread = self._threads[thread_id] = _Thread(deque(maxlen=self.max_turns))
+            while len(self._threads) > self.max_threads:
+                self._threads.popitem(last=False)
+        self._threads.move_to_end(thread_id)
+        thread.turns.append((question, answer.text))
+        thread.reading = reading_after(answer, thread.reading)
 
     def __len__(self) -> int:
-        return len(self._turns)
+        return len(self._threads)

@@ -98,6 +98,7 @@ class Answer:
     unsupported_language: bool = False  # refused because the question is not in English
     small_talk: str = ""  # the `small_talk.Act` of a message that asks nothing of the articles
     nearest: Citation | None = None  # refused although on-topic: the article that came closest
+    read_on: bool = False  # "tell me more": the sentences after the conversation's last quote
 
     def refusal_text(self) -> str:
         """What a refusal says: the question's language, or what was searched."""

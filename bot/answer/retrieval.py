@@ -103,6 +103,10 @@ class Retriever(Protocol):
         """The passage after `passage` in its document (None after the last one)."""
         ...
 
+    def passage(self, chunk_id: str) -> Passage | None:
+        """The committed passage `chunk_id` (None once its document version was replaced)."""
+        ...
+
     def embed_query(self, text: str) -> np.ndarray:
         """The question's vector (the search's own, when it has just embedded it)."""
         ...
@@ -241,8 +245,12 @@ class HybridRetriever:
         """The next chunk of `passage`'s document version (None after its last chunk, or when
         that version is no longer the committed one)."""
         doc_id, digest, index = parse_chunk_id(passage.chunk_id)
-        after = committed(self.snapshot(), [(chunk_id(doc_id, digest, index + 1), 0.0)])
-        return after[0] if after else None
+        return self.passage(chunk_id(doc_id, digest, index + 1))
+
+    def passage(self, chunk_id: str) -> Passage | None:
+        """The committed passage `chunk_id` (None once its document version was replaced)."""
+        found = committed(self.snapshot(), [(chunk_id, 0.0)])
+        return found[0] if found else None
 
     def rank(self, query: Query, k: int, *, per_doc: int, relevance: bool = True) -> list[Passage]:
         """Fuse, date, filter and diversify; scores become relevance unless `relevance=False`."""

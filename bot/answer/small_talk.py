@@ -57,7 +57,8 @@ _PHRASES: dict[Act, str] = {
         right | yes | yeah | yep | yup | no | nope | nah | sure | lol | lmao | lmfao | rofl |
         haha | hahaha | hah | heh | wow | whoa | oh | ah | ahh | hmm | hm | interesting | damn |
         dang | wild | crazy | insane | omg | no way | oof | yikes | agreed | indeed | same |
-        no worries | np | all good | good to know | never mind | nevermind | nvm | good bot |
+        no more | nothing more | no more thanks | thats enough | enough | no worries | np |
+        all good | good to know | never mind | nevermind | nvm | good bot |
         bad bot | alright | okie | okk | yea | mhm | gg | xd | ikr | exactly | noted |
         understood | sounds good | will do | me too | same here | nice one | good one |
         great answer | good answer | helpful | good news | great news | nice source |
@@ -192,8 +193,8 @@ def reply(act: Act, articles: str) -> str:
         )
     if act is Act.MORE:
         return (
-            "Ask me a question first: “tell me more” then reads on in the article its answer "
-            "came from."
+            "I read on only after one of my answers in this conversation: ask me a question, "
+            "then “tell me more” reads on in the article its answer came from."
         )
     if act is Act.SOURCES:
         return (

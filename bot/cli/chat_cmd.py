@@ -43,15 +43,14 @@ def chat_command(
                 continue
             if question.lower().strip(" .!") in QUIT:
                 break
-            history = conversation.history(0)
-            asked = answerer.standalone(question, history, when)
-            answer = answerer.answer(asked, as_of=when, history=history)
+            asked = answerer.standalone(question, conversation.history(0), when)
+            answer = answerer.answer(asked, as_of=when, reading=conversation.reading(0))
             print_answer(answer)
             out.print()
             if answer.small_talk == Act.FAREWELL:
                 break
             if not answer.small_talk:  # "thanks!" names no topic for the next follow-up
-                conversation.add(0, question, answer.text)
+                conversation.add(0, question, answer)
 
 
 def _read() -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -17,7 +17,7 @@ import discord
 from bot.answer.answering import Answerer
 from bot.answer.conversation import Conversations
 from bot.answer.models import Answer
-from bot.answer.reading_on import Turn
+from bot.answer.reading_on import Reading
 from bot.answer.small_talk import CHATTER, act_of
 from bot.discord_app.buttons import feedback_view
 from bot.discord_app.delivery import (
@@ -129,15 +129,15 @@ class QuestionHandler:
             as_of = message.created_at.date().isoformat()
             channel = message.channel
             asked = question
-            history: list[Turn] = []
+            reading: Reading | None = None
             if self.is_own_thread(channel):
-                history = self.conversations.history(channel.id)
+                reading = self.conversations.reading(channel.id)
                 question = await self.standalone(channel, question, as_of)
                 where = ChannelTarget(channel)
             elif act_of(question) is None:  # small talk ("hi") is answered in place
                 where = await self._open_thread(message, question)
             async with TypingIndicator(where):
-                answer = await self.deliver(question, as_of=as_of, target=where, history=history)
+                answer = await self.deliver(question, as_of=as_of, target=where, reading=reading)
             self.remember(getattr(where, "channel", None), asked, answer)
             return answer
         except Exception as exc:
@@ -156,7 +156,7 @@ class QuestionHandler:
         """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread;
         small talk ("what's new?") names no topic for the next follow-up."""
         if isinstance(channel, discord.Thread) and not answer.small_talk:
-            self.conversations.add(channel.id, asked, answer.text)
+            self.conversations.add(channel.id, asked, answer)
 
     def check(self, question: str, user_id: int) -> str:
         """Why we won't answer (empty, too long, rate-limited), or "" to go ahead."""
@@ -189,17 +189,17 @@ class QuestionHandler:
         as_of: str,
         target: Target,
         private: bool = False,
-        history: Sequence[Turn] = (),
+        reading: Reading | None = None,
     ) -> Answer:
         """Answer `question` and show it at `target`: stream in LLM mode, then the final answer
-        (`history`: the thread's earlier turns, for "tell me more").
+        (`reading`: where the thread's "tell me more" reads on).
 
         A public answer's message is recorded, so a later change of a cited source can edit it.
         """
         stream = StreamingMessage(target, interval=self.stream_interval)
         on_delta = stream.update if self.answerer.mode == "llm" else None
         answer = await self.answerer.aanswer(
-            question, as_of=as_of, on_delta=on_delta, history=history
+            question, as_of=as_of, on_delta=on_delta, reading=reading
         )
         first = await stream.settle()
         answer_id = await self._record(answer, None if private else target.channel_id)

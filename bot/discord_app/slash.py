@@ -15,7 +15,7 @@ import discord
 
 from bot.answer.citations import trim
 from bot.answer.models import Answer
-from bot.answer.reading_on import Turn
+from bot.answer.reading_on import Reading
 from bot.answer.small_talk import act_of
 from bot.discord_app.delivery import (
     NO_MENTIONS,
@@ -55,14 +55,14 @@ class SlashQuestions:
         as_of = interaction.created_at.date().isoformat()
         try:
             channel = interaction.channel
-            history: list[Turn] = []
+            reading: Reading | None = None
             if rewrite and handler.is_own_thread(channel):  # /ask in our thread: a follow-up
-                history = handler.conversations.history(getattr(channel, "id", 0))
+                reading = handler.conversations.reading(getattr(channel, "id", 0))
                 question = await handler.standalone(channel, question, as_of)
             opened = None if act_of(question) else await self._slash_thread(interaction, question)
             target_or_thread = opened or target  # "/ask hi": answered in place, no thread
             answer = await handler.deliver(
-                question, as_of=as_of, target=target_or_thread, history=history
+                question, as_of=as_of, target=target_or_thread, reading=reading
             )
             handler.remember(getattr(target_or_thread, "channel", channel), asked, answer)
             return answer
