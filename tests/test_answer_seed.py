@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from bot.answer.answerability import prepare
+from bot.answer.answering import nearest_article
+from bot.answer.models import Passage
 from bot.app import build_citebot
 from bot.settings import Settings
+from ingest.index.language.rarity import background_weight
 
 
 def test_honda_2040_target_is_answered_with_a_citation(seeded_settings: Settings) -> None:
@@ -82,3 +86,19 @@ def test_an_answer_the_model_doubts_says_so(seeded_settings: Settings) -> None:
     assert doubtful.notice == UNSURE_NOTICE
     assert not sure.refused and sure.answerability >= UNSURE
     assert sure.notice == ""
+
+
+def test_the_closest_article_holds_the_telling_word_and_is_not_from_the_future() -> None:
+    def passage(doc: str, text: str, date: str, score: float) -> Passage:
+        return Passage(f"{doc}::0::00000", doc, text, doc.title(), published_date=date, score=score)
+
+    later = passage("growth", "Canada's population grew again in 2023.", "2023-01-05", 0.95)
+    storm = passage("storm", "Many people live without power after the storm.", "2022-09-22", 0.7)
+    census = passage("census", "Canada's census counted 40 million people.", "2022-09-01", 0.8)
+    english = lambda word, _stem: background_weight(word)  # noqa: E731  "live" is common
+    question = prepare("How many people live in Canada?", english, [later, storm, census])
+
+    closest = nearest_article(question, [later, storm, census], "2022-12-31")
+
+    assert closest is not None and closest.doc_id == "census"  # not the one dated 2023
+    assert nearest_article(question, [storm], "2022-12-31") is None  # no "Canada" in it

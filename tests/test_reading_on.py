@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import pytest
+
+from bot.answer.answering import Answerer
 from bot.answer.conversation import Conversations
 from bot.answer.models import Answer, Citation
 from bot.answer.reading_on import CHANGED, READ_TO_END, Reading, reading_after
 from bot.app import build_citebot
 from bot.settings import Settings
+from ingest.index.embeddings import LocalEmbedder
+from ingest.index.snapshot import snapshot_hook
+from ingest.pipeline import ingest
+from tests.conftest import write_article
 
 HONDA = "What is Honda's 2040 target?"
 RENAULT = "Nissan is already engaged in a collaboration with Renault"
@@ -88,3 +96,70 @@ def test_the_place_is_kept_past_the_conversations_turn_memory(seeded_settings: S
     assert conversation.history(1)[0][0] == "more"  # the question itself is forgotten
     assert replies[0].read_on and replies[1].read_on  # but not where it was reading
     assert all(r.read_on or r.text == READ_TO_END for r in replies)
+
+
+HARBOUR = [
+    f"Report {n:02d}: the harbour board met on day {n} and counted {n * 7} ships in the port."
+    for n in range(1, 41)
+]
+HARBOUR[4] = "Officials said … the harbour would reopen in May after the storm repairs."
+
+
+@pytest.fixture
+def harbour(tmp_path: Path, settings: Settings, embedder: LocalEmbedder) -> Answerer:
+    write_article(
+        tmp_path / "articles", "harbour.md", " ".join(HARBOUR), id="harbour", title="Harbour"
+    )
+    ingest(
+        [tmp_path / "articles"],
+        settings=settings,
+        embedder=embedder,
+        after_write=snapshot_hook(settings),
+    )
+    return build_citebot(settings).answerer
+
+
+def _quoting(answerer: Answerer, *parts: str) -> Answer:
+    """An answer whose first source quotes `parts` of the harbour article's passage."""
+    [passage] = [p for p in answerer.retrieve("harbour board ships") if parts[0] in p.text][:1]
+    cited = Citation(1, "harbour", passage.chunk_id, "Harbour", "", "", " … ".join(parts))
+    return Answer("q", "x [1].", False, "llm", [cited])
+
+
+def test_it_reads_on_after_the_best_sentence_and_skips_the_others_it_quoted(
+    harbour: Answerer,
+) -> None:
+    answer = _quoting(harbour, HARBOUR[1], HARBOUR[3])  # two sentences, one between them
+
+    more = harbour.answer("tell me more", reading=reading_after(answer, None))
+
+    assert more.text.startswith(HARBOUR[2].removesuffix("."))  # the one between, not skipped
+    assert HARBOUR[3].removesuffix(".") not in more.text  # quoted already
+
+
+def test_a_quote_that_is_part_of_a_sentence_is_found(harbour: Answerer) -> None:
+    answer = _quoting(harbour, "Officials said")  # the article's own " … " split it
+
+    more = harbour.answer("tell me more", reading=reading_after(answer, None))
+
+    assert more.text.startswith(HARBOUR[5].removesuffix("."))
+
+
+def test_it_walks_on_into_the_articles_next_passages_until_the_end(harbour: Answerer) -> None:
+    conversation = Conversations()
+    conversation.add(1, "q", _quoting(harbour, HARBOUR[0]))
+    said, cited = [], set()
+    for _ in range(25):
+        reply = harbour.answer("more", reading=conversation.reading(1))
+        conversation.add(1, "more", reply)
+        said.append(reply.text)
+        cited |= {c.chunk_id for c in reply.citations}
+        if reply.text == READ_TO_END:
+            break
+
+    quoted = " ".join(said)
+    assert said[-1] == READ_TO_END
+    # every later report is quoted once, in order, across the article's passages
+    positions = [quoted.find(s.removesuffix(".")) for s in HARBOUR[1:]]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    assert len(cited) >= 3  # the article's passages, one after another

@@ -208,6 +208,13 @@ class Question:
         got = sum(w for t, w in zip(self.terms, self.weights, strict=True) if _holds(stems, t.stem))
         return got / self.total
 
+    def holds_telling(self, stems: set[str] | frozenset[str]) -> bool:
+        """Whether `stems` hold one of the most informative key terms (of equals, any)."""
+        top = max(self.weights, default=0.0)
+        return any(
+            _holds(stems, t.stem) for t, w in zip(self.terms, self.weights, strict=True) if w == top
+        )
+
     def missing(self, stems: set[str] | frozenset[str]) -> float:
         """Weight of the most informative key term not among `stems` (0 when none is missing)."""
         absent = [

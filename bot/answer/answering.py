@@ -328,11 +328,10 @@ def nearest_article(
     `NEAREST_RELEVANCE` of the key terms' weight and the most telling one ("Canada" in "how many
     people live in Canada?", not only "people"), and was published by `as_of`. None when no
     passage is: a refusal names no article rather than an unrelated one."""
-    telling = max(question.weights, default=0.0)
     for p in passages:  # best first, by retrieval (which weighs dates)
         if (as_of and p.published_date[:10] > as_of) or p.score < NEAREST_RELEVANCE:
             continue
-        if question.missing(passage_stems(p.text, p.title)) < telling:
+        if question.holds_telling(passage_stems(p.text, p.title)):
             return Citation(0, p.doc_id, p.chunk_id, p.title, p.url, p.published_date, "", p.path)
     return None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.answer.citations import check_citations
-from bot.answer.extractive import Candidate, Pick, candidates, compose
+from bot.answer.extractive import Pick, candidates, compose
 from bot.answer.models import Answer, Passage
 from bot.answer.sanitize import sanitize_answer
 from ingest.index.language.sentences import split_sentences
@@ -35,44 +35,63 @@ CHANGED = "The article that answer quoted has changed since, so I can't read on;
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """Where "tell me more" reads on: after `quote` in the passage `chunk_id`, skipping the
-    sentences already quoted in the conversation (`shown`, by `_key`)."""
+    """Where "tell me more" reads on: after the sentence `after` in the passage `chunk_id`,
+    skipping the sentences already quoted in the conversation (`shown`, by `_key`)."""
 
     chunk_id: str
-    quote: str
+    after: str
     shown: frozenset[str] = frozenset()
 
 
 def reading_after(answer: Answer, before: Reading | None) -> Reading | None:
-    """Where a "tell me more" after `answer` reads on: after its first source's quote, or its
-    last source's for a read-on answer; where it was before for an answer that quotes nothing
-    (a refusal, small talk)."""
+    """Where a "tell me more" after `answer` reads on: after the first part of its first
+    source's quote (the best sentence: what it quoted besides is skipped as shown), or after the
+    last part of its last source's for a read-on answer; where it was before for an answer that
+    quotes nothing (a refusal, small talk)."""
     if answer.refused or not answer.citations:
         return before
     cited = answer.citations[-1] if answer.read_on else answer.citations[0]
-    quoted = {_key(s) for c in answer.citations for s in _sentences(c.quote)}
-    return Reading(cited.chunk_id, cited.quote, (before.shown if before else frozenset()) | quoted)
+    parts = _parts(cited.quote)
+    if not parts:
+        return before
+    quoted = {_key(s) for c in answer.citations for s in _parts(c.quote)}
+    shown = (before.shown if before else frozenset()) | quoted
+    return Reading(cited.chunk_id, parts[-1] if answer.read_on else parts[0], shown)
 
 
 def read_on(
     start: Passage, following: Callable[[Passage], Passage | None], reading: Reading
 ) -> tuple[list[Pick], list[Passage]] | None:
-    """The sentences after `reading`'s quote in `start` and the article's next passages, and
-    the passages they index; None when `start` no longer holds the quote."""
-    quote = {_key(s) for s in _sentences(reading.quote)}
-    chain = [start]
-    quotable = candidates(chain)
-    at = max((i for i, c in enumerate(quotable) if _key(c.text) in quote), default=None)
+    """The sentences after `reading.after` in `start`, then in the article's next passages, and
+    the passages they index; None when `start` no longer holds that sentence."""
+    sentences = [s.text for s in split_sentences(start.text)]
+    anchor = _key(reading.after)
+    at = next((i for i, s in enumerate(sentences) if anchor in _plain(s)), None)
     if at is None:
         return None
+    quotable = {c.text for c in candidates([start])}
+    stream = [s for s in sentences[at + 1 :] if s in quotable]
+    chain = [start]
+    seen = set(reading.shown) | {_key(s) for s in sentences[: at + 1]}
     picks: list[Pick] = []
+    size = 0
     while True:
-        picks = _next(quotable[at + 1 :], reading.shown)
+        for sentence in stream:
+            key = _key(sentence)
+            if key in seen:
+                continue  # quoted before, or repeated by overlapping passages
+            seen.add(key)
+            if picks and size + len(sentence) > READ_ON_CHARS:
+                return picks, chain
+            picks.append(Pick(sentence, len(chain) - 1, 0.0))
+            size += len(sentence)
+            if len(picks) == READ_ON:
+                return picks, chain
         after = following(chain[-1]) if len(chain) <= HOPS else None
-        if len(picks) == READ_ON or after is None:
+        if after is None:
             return picks, chain
         chain.append(after)
-        quotable = candidates(chain)  # overlapping passages repeat sentences: listed once
+        stream = [c.text for c in candidates([after])]
 
 
 def read_on_answer(answerer: Answerer, question: str, reading: Reading, as_of: str) -> Answer:
@@ -99,29 +118,19 @@ def read_on_answer(answerer: Answerer, question: str, reading: Reading, as_of: s
     )
 
 
-def _next(quotable: list[Candidate], shown: frozenset[str]) -> list[Pick]:
-    """Up to `READ_ON` sentences of `quotable` that were not `shown`, within `READ_ON_CHARS`."""
-    picks: list[Pick] = []
-    size = 0
-    for candidate in quotable:
-        if _key(candidate.text) in shown:
-            continue
-        if len(picks) == READ_ON or (picks and size + len(candidate.text) > READ_ON_CHARS):
-            break
-        picks.append(Pick(candidate.text, candidate.passage_index, 0.0))
-        size += len(candidate.text)
-    return picks
-
-
-def _sentences(quote: str) -> list[str]:
-    """The sentences of a citation's quote (its parts are joined by " … ")."""
-    return [s.text for part in quote.split(" … ") for s in split_sentences(part)]
+def _parts(quote: str) -> list[str]:
+    """The parts of a citation's quote, in order: each claim's evidence, joined by " … "."""
+    return [part.strip() for part in quote.split(" … ") if part.strip()]
 
 
 _SPACE = re.compile(r"\s+")
 
 
+def _plain(text: str) -> str:
+    """`text` compared loosely: one space between words, lower case, no trimming mark."""
+    return _SPACE.sub(" ", text).strip().rstrip("…").strip().lower()
+
+
 def _key(sentence: str) -> str:
-    """How a sentence is told apart: its first `KEY_CHARS` characters, loosely (one space
-    between words, lower case, no trimming mark)."""
-    return _SPACE.sub(" ", sentence).strip().rstrip("…").lower()[:KEY_CHARS]
+    """How a sentence is told apart: its first `KEY_CHARS` characters, loosely."""
+    return _plain(sentence)[:KEY_CHARS]

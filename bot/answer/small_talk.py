@@ -82,7 +82,8 @@ _PHRASES: dict[Act, str] = {
     Act.MORE: """more | tell me more | more please | more info | more details | go on |
         keep going | continue | what else | anything else | elaborate | please elaborate |
         can you elaborate | expand on that | say more | more on that | tell me more about that |
-        tell me more about it | what next | and then | then what""",
+        tell me more about it | what next | and then | then what | anything more |
+        what happened next | what else happened | keep reading | read on""",
     Act.SOURCES: """source | sources | link | links | citation | citations | proof | sauce |
         whats the source | what is the source | whats your source | what are your sources |
         where did you get that | where is that from | wheres that from | where does that come from |
@@ -91,7 +92,8 @@ _PHRASES: dict[Act, str] = {
 # Words that change nothing about what such a message does ("thanks so much guys", "what's new
 # this week?").
 _FILLERS = """citebot | bot | guys | all | everyone | man | dude | bro | mate | buddy |
-    friend | again | so | very | much | a lot | you | u | ya | and | just | well | thats |
+    friend | again | so | very | much | a lot | you | u | ya | and | just | well | please | pls |
+    plz | thats |
     that is | its | it is | today |
     tonight | this week | this month | lately | recently | in the news | around here"""
 _STRENGTH = {act: rank for rank, act in enumerate(Act)}
