@@ -47,6 +47,13 @@ class Harness:
     def mention(self, text: str) -> str:
         return f"<@{self.me.id}> {text}"
 
+    async def thread_on_the_question(self) -> discord.Thread:
+        """Ask the seed question with a mention: the thread citebot opens on it."""
+        question = await dpytest.message(self.mention(SEED_QUESTION))
+        thread = self.channel.guild.get_thread(question.id)
+        assert thread is not None
+        return thread
+
     def sent_to(self, channel_id: int) -> list[dict[str, Any]]:
         return [p for p in self.wire.sends if p["channel_id"] == channel_id]
 
@@ -129,9 +136,7 @@ async def test_follow_up_in_the_bots_thread_is_answered_without_a_mention(
 async def test_small_talk_in_the_bots_thread_gets_no_reply_but_source_does(
     harness: Harness,
 ) -> None:
-    question = await dpytest.message(harness.mention(SEED_QUESTION))
-    thread = harness.channel.guild.get_thread(question.id)
-    assert thread is not None
+    thread = await harness.thread_on_the_question()
 
     await dpytest.message("thanks!", channel=thread)
     await dpytest.message("lol nice", channel=thread)
@@ -145,9 +150,7 @@ async def test_small_talk_in_the_bots_thread_gets_no_reply_but_source_does(
 
 
 async def test_tell_me_more_in_the_thread_reads_on_in_the_article(harness: Harness) -> None:
-    question = await dpytest.message(harness.mention(SEED_QUESTION))
-    thread = harness.channel.guild.get_thread(question.id)
-    assert thread is not None
+    thread = await harness.thread_on_the_question()
 
     await dpytest.message("tell me more", channel=thread)
 
@@ -354,9 +357,7 @@ async def test_typing_indicator_while_answering_and_start_up_report(
 async def test_follow_ups_join_only_the_previous_question_not_the_whole_thread(
     harness: Harness,
 ) -> None:
-    question = await dpytest.message(harness.mention(SEED_QUESTION))
-    thread = harness.channel.guild.get_thread(question.id)
-    assert thread is not None
+    thread = await harness.thread_on_the_question()
     follow_ups = ["What about Nissan?", "Which vehicles?", "By when?", "And fuel cells?"]
     for text in follow_ups:
         await dpytest.message(text, channel=thread)
