@@ -132,7 +132,7 @@ class FeedbackStore:
     def record_answer(self, answer: Answer, *, channel_id: int | None = None) -> str:
         """Store an answer that is about to be shown; return its id for the buttons."""
         answer_id = uuid.uuid4().hex
-        chunk_ids = json.dumps([c.chunk_id for c in answer.citations])
+        chunk_ids = json.dumps([chunk for c in answer.citations for chunk in (c.chunk_id, *c.also)])
         cited = json.dumps([_cited(c.n, c.chunk_id, c.title) for c in answer.citations])
         latency = answer.timings_ms.get("total")
         with self._connect() as db:

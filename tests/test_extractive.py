@@ -367,6 +367,26 @@ def test_a_source_backing_two_claims_shows_both_quotes() -> None:
     assert " … " in citation.quote
 
 
+def test_two_passages_of_one_article_are_one_source() -> None:
+    first = _passage("gas", "Gas prices hit a record this week across the country.")
+    second = Passage(
+        "gas::0000000000000000::00001", "gas", "The national average reached $5 a gallon.", "gas"
+    )
+    other = _passage("oil", "Oil traded near $120 a barrel on Friday.")
+    answer = (
+        "Gas prices hit a record this week across the country [1]. "
+        "Oil traded near $120 a barrel on Friday [3]. The national average reached $5 a gallon [2]."
+    )
+
+    checked = check_citations(answer, [first, second, other])
+
+    assert checked.text.count("[1]") == 2 and "[2]" in checked.text and "[3]" not in checked.text
+    gas, oil = checked.citations
+    assert (gas.n, gas.doc_id, oil.n, oil.doc_id) == (1, "gas", 2, "oil")
+    assert "record this week" in gas.quote and "$5 a gallon" in gas.quote
+    assert gas.chunk_id == first.chunk_id and gas.also == (second.chunk_id,)
+
+
 def test_a_second_sentence_must_be_about_the_question_and_not_repeat_the_first(
     embedder: LocalEmbedder,
 ) -> None:

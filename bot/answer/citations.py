@@ -11,6 +11,7 @@ several claims).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answer.models import Citation, Passage
@@ -88,27 +89,57 @@ def check_citations(
             kept.append(n)
         if not kept and content_terms(claim):
             unsupported.append(claim)
-        labels = []
-        for n in kept:
-            if n not in renumber:
-                renumber[n] = len(renumber) + 1
-                quotes[n] = []
-            quote = best_quote(claim, passages[n - 1])
-            if quote not in quotes[n]:
-                quotes[n].append(quote)  # every claim a source backs shows its own evidence
-            labels.append(f"[{renumber[n]}]")
+        labels = _cite(claim, kept, passages, renumber, quotes)
         out.append(_attach(claim, "".join(labels)))
     citations = build_citations(renumber, quotes, passages)
     return CheckedAnswer(" ".join(s for s in out if s), citations, unsupported, dropped)
 
 
+def _cite(
+    claim: str,
+    sources: Sequence[int],
+    passages: list[Passage],
+    renumber: dict[int, int],
+    quotes: dict[int, list[str]],
+) -> list[str]:
+    """The labels of `claim`'s `sources` (passage numbers, 1-based), numbered by first use, and
+    the evidence each shows. Passages of one article (and page) share a number: two sentences
+    of one story are one source, [1], not [1] and [2] with the same title."""
+    labels: list[str] = []
+    for n in sources:
+        if n not in renumber:
+            same = next((m for m in renumber if _one_source(passages[m - 1], passages[n - 1])), 0)
+            renumber[n] = renumber[same] if same else len(set(renumber.values())) + 1
+        number = renumber[n]
+        quote = best_quote(claim, passages[n - 1])
+        if quote not in quotes.setdefault(number, []):
+            quotes[number].append(quote)  # every claim a source backs shows its own evidence
+        if f"[{number}]" not in labels:
+            labels.append(f"[{number}]")
+    return labels
+
+
+def _one_source(a: Passage, b: Passage) -> bool:
+    return a.doc_id == b.doc_id and a.page == b.page
+
+
 def build_citations(
     renumber: dict[int, int], quotes: dict[int, list[str]], passages: list[Passage]
 ) -> list[Citation]:
-    """The numbered sources: passage n (1-based) becomes `[renumber[n]]`, quoting `quotes[n]`."""
-    citations = []
+    """The numbered sources: passage n (1-based) is `[renumber[n]]`; number k quotes
+    `quotes[k]` and takes its link and page from the first passage numbered k."""
+    citations: list[Citation] = []
     for n, number in renumber.items():
+        if any(c.n == number for c in citations):
+            continue  # another passage of the same article
         passage = passages[n - 1]
+        also = tuple(
+            dict.fromkeys(
+                passages[m - 1].chunk_id
+                for m, k in renumber.items()
+                if k == number and passages[m - 1].chunk_id != passage.chunk_id
+            )
+        )
         citations.append(
             Citation(
                 n=number,
@@ -117,9 +148,10 @@ def build_citations(
                 title=passage.title,
                 url=passage.url,
                 published_date=passage.published_date,
-                quote=trim(" … ".join(quotes[n]), QUOTE_LIMIT * len(quotes[n])),
+                quote=trim(" … ".join(quotes[number]), QUOTE_LIMIT * len(quotes[number])),
                 path=passage.path,
                 page=passage.page,
+                also=also,
             )
         )
     return citations
@@ -144,15 +176,7 @@ def render(claims: list[tuple[str, tuple[int, ...], int, bool]], passages: list[
     blocks: list[tuple[bool, list[str]]] = []
     last_block: int | None = None
     for text, sources, block, bullet in claims:
-        labels = []
-        for n in sources:
-            if n not in renumber:
-                renumber[n] = len(renumber) + 1
-                quotes[n] = []
-            quote = best_quote(text, passages[n - 1])
-            if quote not in quotes[n]:
-                quotes[n].append(quote)
-            labels.append(f"[{renumber[n]}]")
+        labels = _cite(text, sources, passages, renumber, quotes)
         sentence = _attach(text, "".join(labels))
         if block != last_block:
             blocks.append((bullet, []))

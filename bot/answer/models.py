@@ -55,6 +55,7 @@ class Citation:
     quote: str
     path: str = ""  # the file it came from (shown by the CLI when there is no url)
     page: int = 0  # the PDF page the quoted passage starts on (0: not a paged document)
+    also: tuple[str, ...] = ()  # the other passages of the article the quote comes from
 
     @property
     def where(self) -> str:

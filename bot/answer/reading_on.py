@@ -62,11 +62,19 @@ def reading_after(answer: Answer, before: Reading | None) -> Reading | None:
 def read_on(
     start: Passage, following: Callable[[Passage], Passage | None], reading: Reading
 ) -> tuple[list[Pick], list[Passage]] | None:
-    """The sentences after `reading.after` in `start`, then in the article's next passages, and
-    the passages they index; None when `start` no longer holds that sentence."""
-    sentences = [s.text for s in split_sentences(start.text)]
+    """The sentences after `reading.after` in `start` (or in one of the next `HOPS` passages:
+    one source may quote two passages of its article), then in the article's next passages, and
+    the passages they index; None when none of them holds that sentence."""
     anchor = _key(reading.after)
-    at = next((i for i, s in enumerate(sentences) if anchor in _plain(s)), None)
+    at = None
+    for _ in range(HOPS + 1):
+        sentences = [s.text for s in split_sentences(start.text)]
+        at = next((i for i, s in enumerate(sentences) if anchor in _plain(s)), None)
+        if at is not None:
+            break
+        if (after := following(start)) is None:
+            return None
+        start = after
     if at is None:
         return None
     quotable = {c.text for c in candidates([start])}

@@ -150,7 +150,9 @@ def outcome_of(item: EvalQuestion, answer: Answer, answerer: Answerer) -> Outcom
         refused=answer.refused,
         answer=answer.text,
         documents=documents,
-        cited_passages=[texts.get(c.chunk_id, c.quote) for c in answer.citations],
+        cited_passages=[
+            texts.get(chunk, c.quote) for c in answer.citations for chunk in (c.chunk_id, *c.also)
+        ],
         cited_quotes=[c.quote for c in answer.citations],
         retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
         total_ms=answer.timings_ms.get("total", 0.0),
