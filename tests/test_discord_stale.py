@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -106,6 +107,34 @@ async def test_a_changed_source_edits_the_old_answer_once_and_citebot_stale_list
     assert item["question"] == QUESTION and item["flagged_at"]
     [change] = item["changed"]
     assert change.startswith("[1] Nissan and Honda") and change.endswith("removed from the index")
+
+
+async def test_a_stale_read_on_answer_is_flagged_without_ask_again(
+    settings: Settings, seeds_copy: Path
+) -> None:
+    assert settings.feedback_db is not None
+    citebot = build_citebot(settings)
+    feedback = FeedbackStore(settings.feedback_db)
+    app = DiscordApp(citebot, feedback=feedback)
+    answer = citebot.answerer.answer(QUESTION)
+    more = dataclasses.replace(answer, question="tell me more", read_on=True)
+    answer_id = feedback.record_answer(more, channel_id=5)
+    feedback.attach_message(answer_id, 5, 99)
+    message = mock.MagicMock(spec=discord.Message, content="x", embeds=[])
+    message.edit = mock.AsyncMock()
+    channel = mock.MagicMock(spec=discord.TextChannel)
+    channel.fetch_message = mock.AsyncMock(return_value=message)
+    app.client.get_channel = mock.Mock(return_value=channel)  # type: ignore[method-assign]
+    assert app.stale is not None and await app.stale.check() == 0
+
+    [article] = seeds_copy.glob("*.md")
+    article.write_text(article.read_text() + "\nHonda later revised the plan.\n")
+    cli_ingest(seeds_copy, settings)
+
+    assert await app.stale.check() == 1
+    view = message.edit.await_args.kwargs["view"]
+    # asked again, "tell me more" would have no place to read on from
+    assert not any(isinstance(item, AskAgainButton) for item in view.children)
 
 
 async def test_ask_again_answers_the_recorded_question(settings: Settings) -> None:

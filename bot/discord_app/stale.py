@@ -18,6 +18,7 @@ from typing import Any
 
 import discord
 
+from bot.answer.small_talk import Act, act_of
 from bot.discord_app.buttons import feedback_view
 from bot.discord_app.delivery import NO_MENTIONS
 from bot.discord_app.rendering import EMBED_FOOTER_LIMIT, MESSAGE_LIMIT, neutralise
@@ -105,7 +106,8 @@ class StaleWatcher:
             await message.edit(
                 content=message.content if message.embeds else _with_line(message.content, note),
                 embeds=_with_footer(message.embeds, note),
-                view=feedback_view(row["id"], ask_again=True),
+                # "tell me more" read on from a place the re-asked message no longer has
+                view=feedback_view(row["id"], ask_again=act_of(row["question"]) is not Act.MORE),
                 allowed_mentions=NO_MENTIONS,
             )
         except (discord.NotFound, LookupError):
