@@ -288,3 +288,12 @@ def test_a_hedge_is_not_what_a_question_asks_about() -> None:
         "built",
         "france",
     ]
+
+
+@pytest.mark.parametrize(("typed", "spelt"), [("wen", "when"), ("hw", "how")])
+def test_chat_spellings_of_question_words_are_no_key_terms(typed: str, spelt: str) -> None:
+    question = "{} many employees did musk fire at twitter"
+
+    assert [t.word for t in key_terms(question.format(typed))] == [
+        t.word for t in key_terms(question.format(spelt))
+    ]

@@ -79,22 +79,24 @@ def test_a_changed_article_or_no_answer_yet_gets_an_honest_reply(
     alone = answerer.answer("tell me more")
 
     assert changed.text == CHANGED and changed.citations == []
-    assert alone.text.startswith("I read on only after one of my answers") and not alone.citations
+    assert alone.text.startswith("I have no answer of mine to read on from here")
+    assert not alone.citations
 
 
-def test_the_place_is_kept_past_the_conversations_turn_memory(seeded_settings: Settings) -> None:
+def test_reading_on_keeps_its_place_and_adds_no_topic_turns(seeded_settings: Settings) -> None:
     answerer = build_citebot(seeded_settings).answerer
     conversation = Conversations(max_turns=2)
-    conversation.add(
-        1, "Why may Nissan and Honda partner?", answerer.answer("Why may Nissan and Honda partner?")
-    )
+    question = "Why may Nissan and Honda partner?"
+    conversation.add(1, question, answerer.answer(question))
     replies = []
     for _ in range(4):
         replies.append(answerer.answer("more", reading=conversation.reading(1)))
-        conversation.add(1, "more", replies[-1])
+        if replies[-1].read_on:  # as the handlers do: a reply that quotes nothing is not kept
+            conversation.add(1, "more", replies[-1])
 
-    assert conversation.history(1)[0][0] == "more"  # the question itself is forgotten
-    assert replies[0].read_on and replies[1].read_on  # but not where it was reading
+    # "more" is no question a later follow-up could take its topic from
+    assert [asked for asked, _ in conversation.history(1)] == [question]
+    assert replies[0].read_on and replies[1].read_on and replies[2].read_on  # past max_turns
     assert all(r.read_on or r.text == READ_TO_END for r in replies)
 
 

@@ -107,6 +107,15 @@ def test_an_on_topic_refusal_links_the_closest_article_without_quoting_it() -> N
     assert message.embeds == []
 
 
+def test_a_source_backing_two_claims_shows_the_evidence_for_both() -> None:
+    long = "The national average " + "rose again " * 35 + "on Saturday."  # ~400 characters
+    both = citation(1, quote=f"{long} … Diesel reached $6 a gallon.")
+
+    [message] = render_answer(answer("A [1]. B [1].", [both]))
+
+    assert "Diesel reached $6 a gallon" in (message.embeds[0].description or "")
+
+
 def test_fallback_notice_is_shown_with_the_answer() -> None:
     fallback = answer("A [1].", [citation(1)], fallback=True, notice="The model is unavailable.")
 

@@ -41,7 +41,7 @@ class ClaimDecision:
         return {
             "claim": self.claim.text,
             "cited": list(self.claim.cited),
-            "citations": [numbers.get(n, n) for n in self.sources],
+            "citations": list(dict.fromkeys(numbers.get(n, n) for n in self.sources)),
             "decision": self.decision,
             "reason": self.reason,
         }

@@ -45,7 +45,8 @@ class Conversations:
             while len(self._threads) > self.max_threads:
                 self._threads.popitem(last=False)
         self._threads.move_to_end(thread_id)
-        thread.turns.append((question, answer.text))
+        if not answer.read_on:  # "tell me more" asks nothing a follow-up could take up
+            thread.turns.append((question, answer.text))
         thread.reading = reading_after(answer, thread.reading)
 
     def __len__(self) -> int:

@@ -76,6 +76,7 @@ class Citation:
             "quote": self.quote,
             "chunk_id": self.chunk_id,
             "page": self.page,
+            "also": list(self.also),
         }
 
 

@@ -195,8 +195,8 @@ def reply(act: Act, articles: str) -> str:
         )
     if act is Act.MORE:
         return (
-            "I read on only after one of my answers in this conversation: ask me a question, "
-            "then “tell me more” reads on in the article its answer came from."
+            "I have no answer of mine to read on from here (none yet, or I have restarted since): "
+            "ask me a question, then “tell me more” reads on in the article its answer came from."
         )
     if act is Act.SOURCES:
         return (

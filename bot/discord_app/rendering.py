@@ -27,7 +27,8 @@ EMBED_FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 
-QUOTE_CHARS = 300
+QUOTE_CHARS = 300  # per part of a quote
+QUOTE_PARTS = 3
 TITLE_CHARS = 200
 URL_CHARS = 512
 STREAM_SUFFIX = " …"
@@ -221,7 +222,9 @@ def source_entry(citation: Citation, *, embed: bool) -> str:
         head = f"**[{citation.n}]** {title}" + (f" <{url}>" if url else "")
     if citation.where:
         head += f" · {citation.where}"
-    quote = neutralise(discord.utils.escape_markdown(trim(citation.quote, QUOTE_CHARS)))
+    # each claim's evidence trimmed on its own: one source may back two claims ("A … B")
+    parts = [trim(part, QUOTE_CHARS) for part in citation.quote.split(" … ")[:QUOTE_PARTS]]
+    quote = neutralise(discord.utils.escape_markdown(" … ".join(parts)))
     return f"{head}\n> {quote}" if quote else head
 
 

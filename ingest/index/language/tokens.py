@@ -25,7 +25,7 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 # their apostrophe ("isnt", "hes", "theres"): rare spellings, so background rarity would weigh
 # them as a question's most telling words, and BM25 would match the articles that quote them.
 CHAT_WORDS = frozenset(
-    """wat wats wut whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
+    """wat wats wut wen hw whats gonna wanna gotta u ur ya yall lol btw idk rn tho thx plz yet still
     ever even get gets got getting supposed basically exactly anybody somebody someone guys
     stuff happen happens happened ppl thru abt bc cuz coz yr yrs rly smth sth tbh imo ngl omg
     lmk iirc afaik prob probs probably maybe possibly apparently""".split()  # noqa: SIM905
