@@ -160,6 +160,21 @@ async def test_tell_me_more_in_the_thread_reads_on_in_the_article(harness: Harne
     assert more["embeds"][0]["title"] == "Sources"
 
 
+async def test_two_quick_follow_ups_in_one_thread_are_answered_in_turn(harness: Harness) -> None:
+    thread = await harness.thread_on_the_question()
+
+    await asyncio.gather(
+        dpytest.message("tell me more", channel=thread), dpytest.message("go on", channel=thread)
+    )
+
+    [_, *replies] = [p["content"] for p in harness.sent_to(thread.id)]
+    # the second reads on where the first stopped, not from the same place
+    assert len(replies) == 2 and replies[0] != replies[1]
+    assert any(r.startswith("Nissan is already engaged") for r in replies)
+    assert "That is all the article says about it." in replies
+    assert len(harness.app.handler.turns) == 0  # no lock kept for an idle thread
+
+
 async def test_whats_new_mention_lists_the_newest_articles_in_place(harness: Harness) -> None:
     asked = await dpytest.message(harness.mention("what's new?"))
 

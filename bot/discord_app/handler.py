@@ -8,8 +8,9 @@ questions can be in flight at once; retrieval and embedding run in worker thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import discord
@@ -48,6 +49,33 @@ __all__ = ["APOLOGY", "INDEX_DOWN", "QuestionHandler", "clean_question", "thread
 log = logging.getLogger(__name__)
 
 
+class ThreadTurns:
+    """One question at a time in each thread. A follow-up reads the turn before it (its topic,
+    where "tell me more" goes on), so it waits until that one is answered; threads do not wait
+    for each other."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, thread_id: int) -> AsyncIterator[None]:
+        """Hold the thread's turn (a lock dropped once no one holds or waits for it)."""
+        lock = self._locks.setdefault(thread_id, asyncio.Lock())
+        self._waiting[thread_id] = self._waiting.get(thread_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[thread_id] -= 1
+            if not self._waiting[thread_id]:
+                del self._waiting[thread_id], self._locks[thread_id]
+
+    def __len__(self) -> int:
+        """How many threads have a question being answered or waiting."""
+        return len(self._locks)
+
+
 class QuestionHandler:
     """Turn a Discord message or slash command into a cited answer in the right place."""
 
@@ -68,6 +96,7 @@ class QuestionHandler:
         self.feedback = feedback
         self.limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
         self.conversations = conversations or Conversations()
+        self.turns = ThreadTurns()
         self.stream_interval = stream_interval
 
     # -- deciding whether a message is for us ------------------------------------------------
@@ -130,15 +159,19 @@ class QuestionHandler:
             channel = message.channel
             asked = question
             reading: Reading | None = None
-            if self.is_own_thread(channel):
-                reading = self.conversations.reading(channel.id)
-                question = await self.standalone(channel, question, as_of)
-                where = ChannelTarget(channel)
-            elif act_of(question) is None:  # small talk ("hi") is answered in place
-                where = await self._open_thread(message, question)
-            async with TypingIndicator(where):
-                answer = await self.deliver(question, as_of=as_of, target=where, reading=reading)
-            self.remember(getattr(where, "channel", None), asked, answer)
+            own = self.is_own_thread(channel)
+            async with self.turns.turn(channel.id) if own else contextlib.nullcontext():
+                if own:
+                    reading = self.conversations.reading(channel.id)
+                    question = await self.standalone(channel, question, as_of)
+                    where = ChannelTarget(channel)
+                elif act_of(question) is None:  # small talk ("hi") is answered in place
+                    where = await self._open_thread(message, question)
+                async with TypingIndicator(where):
+                    answer = await self.deliver(
+                        question, as_of=as_of, target=where, reading=reading
+                    )
+                self.remember(getattr(where, "channel", None), asked, answer)
             return answer
         except Exception as exc:
             await self.apologise(where, exc)

@@ -8,6 +8,7 @@ and its answer is not posted anywhere else.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -56,15 +57,20 @@ class SlashQuestions:
         try:
             channel = interaction.channel
             reading: Reading | None = None
-            if rewrite and handler.is_own_thread(channel):  # /ask in our thread: a follow-up
-                reading = handler.conversations.reading(getattr(channel, "id", 0))
-                question = await handler.standalone(channel, question, as_of)
-            opened = None if act_of(question) else await self._slash_thread(interaction, question)
-            target_or_thread = opened or target  # "/ask hi": answered in place, no thread
-            answer = await handler.deliver(
-                question, as_of=as_of, target=target_or_thread, reading=reading
-            )
-            handler.remember(getattr(target_or_thread, "channel", channel), asked, answer)
+            follow_up = rewrite and handler.is_own_thread(channel)  # /ask in our thread
+            thread_id = getattr(channel, "id", 0)
+            async with handler.turns.turn(thread_id) if follow_up else contextlib.nullcontext():
+                if follow_up:
+                    reading = handler.conversations.reading(thread_id)
+                    question = await handler.standalone(channel, question, as_of)
+                opened = (
+                    None if act_of(question) else await self._slash_thread(interaction, question)
+                )
+                target_or_thread = opened or target  # "/ask hi": answered in place, no thread
+                answer = await handler.deliver(
+                    question, as_of=as_of, target=target_or_thread, reading=reading
+                )
+                handler.remember(getattr(target_or_thread, "channel", channel), asked, answer)
             return answer
         except Exception as exc:
             await handler.apologise(target, exc)
