@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
         ("no more, thanks", Act.ACK),  # not "tell me more"
         ("tell me more", Act.MORE),  # said to people in the thread, not "what's new?"
         ("great sources, thanks", Act.THANKS),
+        ("are you sure?", Act.DOUBT),  # not searched for "sure"
+        ("that's wrong", Act.DOUBT),
+        ("is that all?", Act.MORE),
         ("source?", Act.SOURCES),
         ("where did you get that?", Act.SOURCES),
     ],
@@ -63,6 +66,7 @@ def test_small_talk_is_recognised(message: str, act: Act) -> None:
         "what do you know about Nissan",
         "what is the source of the report?",
         "true?",  # does the last answer hold: a follow-up
+        "the answer is wrong about honda",
         "right?",
         "ok so what about honda",
         "hola",
@@ -121,6 +125,9 @@ def test_a_follow_up_that_is_small_talk_is_not_rewritten(seeded_settings: Settin
 
     assert answerer.standalone("thanks!", history) == "thanks!"
     assert answerer.standalone("source?", history) == "source?"
+    assert answerer.standalone("are you sure?", history) == "are you sure?"
+    doubt = answerer.answer("are you sure?")
+    assert doubt.text.startswith("I only say what the articles say") and not doubt.citations
 
 
 @pytest.mark.parametrize("follow_up", ["what happened?", "how does this work?", "what's new?"])

@@ -29,6 +29,7 @@ class Act(StrEnum):
 
     HELP = "help"  # "what can you do?", "who are you"
     NEWS = "news"  # "what's new?", "how many articles do you have?": the newest articles
+    DOUBT = "doubt"  # "are you sure?", "that's wrong": how to check an answer
     SOURCES = "sources"  # "source?", "link?": where an answer's sources are
     MORE = "more"  # "tell me more", "go on": read on in the article (`reading_on`)
     THANKS = "thanks"
@@ -41,7 +42,7 @@ class Act(StrEnum):
 CHATTER = frozenset({Act.THANKS, Act.FAREWELL, Act.GREETING, Act.ACK})
 # Small talk even in a conversation. "What happened?" or "how does this work?" after a question
 # asks about its topic, so a follow-up like that takes the topic and is searched.
-UNTOPICAL = CHATTER | {Act.SOURCES, Act.MORE}
+UNTOPICAL = CHATTER | {Act.DOUBT, Act.SOURCES, Act.MORE}
 
 _PHRASES: dict[Act, str] = {
     Act.GREETING: """hi | hello | hey | hi there | hey there | hello there | heya | hiya | howdy |
@@ -79,10 +80,15 @@ _PHRASES: dict[Act, str] = {
         what have you got | how many articles do you have | how many articles are there |
         how many articles | when were you last updated | when was the last update |
         last update""",
-    Act.MORE: """more | tell me more | more please | more info | more details | go on |
-        keep going | continue | what else | anything else | elaborate | please elaborate |
-        can you elaborate | expand on that | say more | more on that | tell me more about that |
-        tell me more about it | what next | and then | then what | anything more |
+    Act.DOUBT: """are you sure | you sure | really sure | thats wrong | that is wrong | wrong |
+        thats not true | that is not true | not true | thats not right | not right | incorrect |
+        youre wrong | you are wrong | wrong answer | bad answer | that makes no sense |
+        that doesnt make sense | thats false | false""",
+    Act.MORE: """more | tell me more | is that all | is that it | more please | more info |
+        more details | go on | keep going | continue | what else | anything else | elaborate |
+        please elaborate | can you elaborate | expand on that | say more | more on that |
+        tell me more about that | tell me more about it | what next | and then | then what |
+        anything more |
         what happened next | what else happened | keep reading | read on""",
     Act.SOURCES: """source | sources | link | links | citation | citations | proof | sauce |
         whats the source | what is the source | whats your source | what are your sources |
@@ -197,6 +203,12 @@ def reply(act: Act, articles: str) -> str:
         return (
             "I have no answer of mine to read on from here (none yet, or I have restarted since): "
             "ask me a question, then “tell me more” reads on in the article its answer came from."
+        )
+    if act is Act.DOUBT:
+        return (
+            "I only say what the articles say, and every answer shows the passages behind it: "
+            "open its sources to check. If I misread them, a 👎 under the answer (in Discord) "
+            "tells the people who run me."
         )
     if act is Act.SOURCES:
         return (
