@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.answer.conversation import Conversations
 from bot.answer.small_talk import Act, act_of
 from bot.app import build_citebot
 from bot.cli.main import app
@@ -173,3 +174,12 @@ def test_a_command_that_embeds_nothing_exits_cleanly_while_the_model_loads(
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "You're welcome!"
+
+
+def test_small_talk_is_no_turn_of_the_conversation(seeded_settings: Settings) -> None:
+    answerer = build_citebot(seeded_settings).answerer
+    conversation = Conversations()
+
+    conversation.add(1, "what's new?", answerer.answer("what's new?"))  # it cites the newest
+
+    assert conversation.history(1) == [] and conversation.reading(1) is None

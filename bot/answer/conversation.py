@@ -38,7 +38,10 @@ class Conversations:
         return thread.reading if thread else None
 
     def add(self, thread_id: int, question: str, answer: Answer) -> None:
-        """Remember one turn; forget the least recently active thread when full."""
+        """Remember one turn; forget the least recently active thread when full. Small talk is
+        no turn: "thanks!" or "what's new?" names no topic, and no place to read on from."""
+        if answer.small_talk:
+            return
         thread = self._threads.get(thread_id)
         if thread is None:
             thread = self._threads[thread_id] = _Thread(deque(maxlen=self.max_turns))

@@ -103,8 +103,8 @@ class Retriever(Protocol):
         """The passage after `passage` in its document (None after the last one)."""
         ...
 
-    def passage(self, chunk_id: str) -> Passage | None:
-        """The committed passage `chunk_id` (None once its document version was replaced)."""
+    def passage(self, chunk: str) -> Passage | None:
+        """The committed passage `chunk`, an id (None once its document version was replaced)."""
         ...
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -239,7 +239,8 @@ class HybridRetriever:
         ]
         published.sort(key=lambda r: (r.meta.published_date[:10], r.doc_id), reverse=True)
         # every committed opening, then the first n: a version being written is not listed
-        return committed(snapshot, [(r.chunk_ids[0], 0.0) for r in published])[:n]
+        openings = [(chunk_id(r.doc_id, r.content_hash, 0), 0.0) for r in published]
+        return committed(snapshot, openings)[:n]
 
     def following(self, passage: Passage) -> Passage | None:
         """The next chunk of `passage`'s document version (None after its last chunk, or when
@@ -247,9 +248,9 @@ class HybridRetriever:
         doc_id, digest, index = parse_chunk_id(passage.chunk_id)
         return self.passage(chunk_id(doc_id, digest, index + 1))
 
-    def passage(self, chunk_id: str) -> Passage | None:
-        """The committed passage `chunk_id` (None once its document version was replaced)."""
-        found = committed(self.snapshot(), [(chunk_id, 0.0)])
+    def passage(self, chunk: str) -> Passage | None:
+        """The committed passage `chunk`, an id (None once its document version was replaced)."""
+        found = committed(self.snapshot(), [(chunk, 0.0)])
         return found[0] if found else None
 
     def rank(self, query: Query, k: int, *, per_doc: int, relevance: bool = True) -> list[Passage]:

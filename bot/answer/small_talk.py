@@ -99,9 +99,8 @@ _PHRASES: dict[Act, str] = {
 # this week?").
 _FILLERS = """citebot | bot | guys | all | everyone | man | dude | bro | mate | buddy |
     friend | again | so | very | much | a lot | you | u | ya | and | just | well | please | pls |
-    plz | thats |
-    that is | its | it is | today |
-    tonight | this week | this month | lately | recently | in the news | around here"""
+    plz | thats | that is | its | it is | today | tonight | this week | this month | lately |
+    recently | in the news | around here"""
 _STRENGTH = {act: rank for rank, act in enumerate(Act)}
 _TABLE: dict[tuple[str, ...], Act | None] = {
     tuple(phrase.split()): act

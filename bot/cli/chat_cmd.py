@@ -49,8 +49,7 @@ def chat_command(
             out.print()
             if answer.small_talk == Act.FAREWELL:
                 break
-            if not answer.small_talk:  # "thanks!" names no topic for the next follow-up
-                conversation.add(0, question, answer)
+            conversation.add(0, question, answer)
 
 
 def _read() -> str | None:

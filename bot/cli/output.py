@@ -119,19 +119,20 @@ def print_answer(answer: Answer) -> None:
     out.print()
     out.print("[bold]Sources[/]")
     for c in answer.citations:
-        date = f" ({c.where})" if c.where else ""
-        out.print(f"[bold][{c.n}][/] {escape(c.title)}{date}")
-        if c.url or c.path:
-            out.print(f"    {escape(c.url or _shown_path(c.path))}")
+        _print_source(f"[bold][{c.n}][/] {escape(c.title)}", c)
         out.print(f"    [dim]“{escape(c.quote)}”[/]")
 
 
 def print_nearest(article: Citation) -> None:
     """The article a refusal names as the closest: title, date, where to read it."""
-    date = f" ({article.where})" if article.where else ""
-    out.print(f"The closest article: {escape(article.title or article.doc_id)}{date}")
-    if article.url or article.path:
-        out.print(f"    {escape(article.url or _shown_path(article.path))}")
+    _print_source(f"The closest article: {escape(article.title or article.doc_id)}", article)
+
+
+def _print_source(head: str, source: Citation) -> None:
+    """`head` (a source's title, as shown), its date, and its link or file on the next line."""
+    out.print(f"{head} ({source.where})" if source.where else head)
+    if source.url or source.path:
+        out.print(f"    {escape(source.url or _shown_path(source.path))}")
 
 
 def _shown_path(path: str) -> str:

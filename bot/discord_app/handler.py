@@ -186,9 +186,8 @@ class QuestionHandler:
         return await asyncio.to_thread(self.answerer.standalone, question, history, as_of)
 
     def remember(self, channel: object, asked: str, answer: Answer) -> None:
-        """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread;
-        small talk ("what's new?") names no topic for the next follow-up."""
-        if isinstance(channel, discord.Thread) and not answer.small_talk:
+        """Keep what was asked (not its rewrite, so follow-ups don't snowball) in a thread."""
+        if isinstance(channel, discord.Thread):
             self.conversations.add(channel.id, asked, answer)
 
     def check(self, question: str, user_id: int) -> str:
