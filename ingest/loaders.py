@@ -8,9 +8,11 @@ stops the batch: it is recorded in `LoadResult.skipped` with `file[:line]` and t
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import yaml
 
 from ingest.cleaning import clean_text, drop_leading_title
+from ingest.index.language.sentences import split_sentences
 from ingest.index.models import Document, LoadResult, Skipped
 from ingest.metadata import as_author, as_str, default_id, normalise_date
 from ingest.sources.documents import (
@@ -36,6 +39,13 @@ HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 BINARY_SUFFIXES = PDF_SUFFIXES | DOCX_SUFFIXES
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | BINARY_SUFFIXES
+# A guessed title: the first sentence of one of the article's first lines, cut at a word.
+TITLE_CHARS = 100
+_TITLE_LINES = 4
+# A dateline: a few words before a dash, "CNN —", "Colombo, Sri Lanka CNN —", "LONDON (Reuters) -".
+_DATELINE = re.compile(r"(?:[^\s—–-]+\s+){0,5}[^\s—–-]+\s*[—–-]")
+_PREAMBLE = re.compile(r"(?:sign up|subscribe|editor['’]s note|advertisement)\b", re.I)
+
 META_KEYS = ("id", "title", "url", "source", "published_date", "author")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
@@ -254,8 +264,9 @@ def make_document(
         text = drop_leading_title(text, title)
     if not text:
         raise SkipFile("no text left after cleaning")
+    title_is_lede = False
     if not title:
-        title = _guess_title(text, path)
+        title, title_is_lede = _guess_title(text, path)
     doc_id = as_str(meta.get("id")) or default_id(path, line)
     # Absolute, so the record (and its content hash) does not depend on the working directory:
     # re-ingesting from elsewhere re-embeds nothing, and --prune finds the file from anywhere.
@@ -269,11 +280,22 @@ def make_document(
         published_date=normalise_date(meta.get("published_date") or meta.get("date")),
         author=as_author(meta.get("author") or meta.get("authors")),
         path=where if line is None else f"{where}:{line}",
+        title_is_lede=title_is_lede,
     )
 
 
-def _guess_title(text: str, path: Path) -> str:
-    first = text.split("\n", 1)[0].strip()
-    if 0 < len(first) <= 120:
-        return first
-    return path.stem.replace("_", " ").replace("-", " ")
+def _guess_title(text: str, path: Path) -> tuple[str, bool]:
+    """A title for an article that has none, and whether it is the opening sentence of a
+    paragraph (a lede, not a headline). It is the first line that is neither a dateline ("New York
+    CNN Business —") nor a sign-up or editor's note, cut to its first sentence and at most
+    `TITLE_CHARS` characters; the file name when no line will do."""
+    lines = (line for line in text.split("\n") if line)  # cleaned: lines are stripped
+    for line in itertools.islice(lines, _TITLE_LINES):
+        if _DATELINE.fullmatch(line) or _PREAMBLE.match(line):
+            continue
+        sentences = split_sentences(line)
+        first = sentences[0].text if sentences else line
+        if len(first) > TITLE_CHARS:
+            first = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:–— ") + "…"
+        return first, len(sentences) > 1 or first != line
+    return path.stem.replace("_", " ").replace("-", " "), False

@@ -42,6 +42,25 @@ def test_ids_default_to_the_path(tmp_path: Path) -> None:
     assert again.doc_id == doc.doc_id
 
 
+def test_an_untitled_article_is_titled_by_its_opening_sentence_not_its_dateline(
+    tmp_path: Path,
+) -> None:
+    """A source shown as "CNN —" tells a reader nothing: the title is the story's first sentence."""
+    (tmp_path / "a.md").write_text(
+        '---\nid: a\ntitle: ""\n---\n\n# \n\nSign up for our science newsletter.\n\n'
+        "New York CNN Business —\n\nPrices at the pump continue to sink, providing relief to "
+        "inflation-weary consumers and an economy on the brink. Analysts expect more.\n"
+    )
+    (tmp_path / "b.txt").write_text("Adele is returning to Las Vegas. The shows start in November.")
+    a, b = load_paths([tmp_path], max_bytes=MB).documents
+    assert a.title == (
+        "Prices at the pump continue to sink, providing relief to inflation-weary consumers "
+        "and an economy…"
+    )
+    assert len(a.title) <= 100
+    assert b.title == "Adele is returning to Las Vegas."
+
+
 def test_html_article_text_and_title_are_extracted(tmp_path: Path) -> None:
     body = " ".join(["The city council approved the new bike lanes on Tuesday."] * 6)
     (tmp_path / "page.html").write_text(

@@ -272,7 +272,7 @@ def prepare(question: str, rarity: Rarity | None, passages: Sequence[Passage] = 
     found = tuple(key_terms(question))
     text = question
     if passages and found:
-        stems = [passage_stems(p.text, p.title) for p in passages]
+        stems = [passage_stems(p.text, p.headline) for p in passages]
         text, found = respell(question, found, passages, lambda s: any(_holds(t, s) for t in stems))
     weigh = rarity or (lambda _w, _s: 1.0)
     weights = tuple(weigh(t.word, t.stem) for t in found)

@@ -97,7 +97,7 @@ class Answerer:
         """How on-topic the best passage is: weighted share of key terms it and its title hold."""
         prepared = prepare(question, self.retriever.rarity(), passages)
         return max(
-            (prepared.coverage(passage_stems(p.text, p.title)) for p in passages), default=0.0
+            (prepared.coverage(passage_stems(p.text, p.headline)) for p in passages), default=0.0
         )
 
     def relevant(self, question: str, passages: Sequence[Passage]) -> bool:
@@ -331,7 +331,7 @@ def nearest_article(
     for p in passages:  # best first, by retrieval (which weighs dates)
         if (as_of and p.published_date[:10] > as_of) or p.score < NEAREST_RELEVANCE:
             continue
-        if question.holds_telling(passage_stems(p.text, p.title)):
+        if question.holds_telling(passage_stems(p.text, p.headline)):
             return Citation(0, p.doc_id, p.chunk_id, p.title, p.url, p.published_date, "", p.path)
     return None
 

@@ -54,9 +54,9 @@ def sources_for(passages: list[Passage]) -> list[Source]:
     """
     out = []
     for passage in passages:
-        meta = "\n".join(x for x in (passage.title, passage.source, passage.published_date) if x)
+        meta = "\n".join(x for x in (passage.headline, passage.source, passage.published_date) if x)
         context = " ".join(p.text for p in passages if p.doc_id == passage.doc_id and p != passage)
-        out.append(_source(passage.text, meta, f"{passage.title} {context}"))
+        out.append(_source(passage.text, meta, f"{passage.headline} {context}"))
     return out
 
 

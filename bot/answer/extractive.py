@@ -155,7 +155,7 @@ def shortlist(
     pool = candidates(passages, vectors.sentences if vectors is not None else None)
     if not pool:
         return []
-    offered = {i: passage_stems(p.text, p.title) for i, p in enumerate(passages)}
+    offered = {i: passage_stems(p.text, p.headline) for i, p in enumerate(passages)}
     proper = proper_words(p.text for p in passages)
     for candidate in pool:
         candidate.stems = frozenset(terms(candidate.text))
@@ -168,8 +168,8 @@ def shortlist(
     pool.sort(key=lambda c: c.score, reverse=True)
     top = pool[:SHORTLIST]
     similarities, centred = _similarities(question.text, top, embedder, vectors)
-    story = frozenset(stem for p in passages for stem in terms(p.title))
-    titles = {title: headline(question, title) for title in {p.title for p in passages}}
+    story = frozenset(stem for p in passages for stem in terms(p.headline))
+    titles = {title: headline(question, title) for title in {p.headline for p in passages}}
     for candidate, similarity, centred_similarity in zip(top, similarities, centred, strict=True):
         candidate.features = tuple(
             features_row(
@@ -179,7 +179,7 @@ def shortlist(
                 frozenset(terms(candidate.before)),
                 offered[candidate.passage_index],
                 story=story,
-                title=titles[passages[candidate.passage_index].title],
+                title=titles[passages[candidate.passage_index].headline],
                 proper=proper,
                 rank=candidate.passage_index,
                 lede=candidate.lede,

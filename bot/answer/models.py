@@ -25,6 +25,12 @@ class Passage:
     start: int = 0
     score: float = 0.0
     page: int = 0  # the PDF page the passage starts on (0: not a paged document)
+    title_is_lede: bool = False  # `DocumentMeta.title_is_lede`
+
+    @property
+    def headline(self) -> str:
+        """The title as its author gave it: what the answerer reads as the article's headline."""
+        return "" if self.title_is_lede else self.title
 
     @classmethod
     def of(
@@ -39,7 +45,7 @@ class Passage:
     ) -> Passage:
         """A chunk of the document `meta` describes."""
         shown = (meta.title, meta.url, meta.published_date, meta.source, meta.path)
-        return cls(chunk_id, meta.doc_id, text, *shown, start, score, page)
+        return cls(chunk_id, meta.doc_id, text, *shown, start, score, page, meta.title_is_lede)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,16 +26,31 @@ class DocumentMeta:
     published_date: str = ""
     author: str = ""
     path: str = ""
+    # The title is the article's opening sentence, taken because it came with none: shown as its
+    # title, but no headline (it says nothing the text does not).
+    title_is_lede: bool = False
 
-    def to_chroma(self) -> dict[str, str]:
-        """Chroma metadata (every field, as strings: Chroma takes no None)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    def to_chroma(self) -> dict[str, str | bool]:
+        """Chroma metadata (the text fields as strings: Chroma takes no None; `title_is_lede` only
+        when set, so the content hash of every other document is what it was)."""
+        out: dict[str, str | bool] = {name: getattr(self, name) for name in _TEXT_FIELDS}
+        if self.title_is_lede:
+            out["title_is_lede"] = True
+        return out
 
     @classmethod
     def from_chroma(cls, doc_id: str, meta: Mapping[str, Any]) -> DocumentMeta:
         """Read it back from Chroma metadata (fields a store lacks are empty)."""
-        names = [f.name for f in fields(cls) if f.name != "doc_id"]
-        return cls(doc_id, **{name: str(meta.get(name, "")) for name in names})
+        text = {name: str(meta.get(name, "")) for name in _TEXT_FIELDS if name != "doc_id"}
+        return cls(doc_id, **text, title_is_lede=bool(meta.get("title_is_lede", False)))
+
+    @property
+    def headline(self) -> str:
+        """The title as its author gave it ("" when it is only the opening sentence)."""
+        return "" if self.title_is_lede else self.title
+
+
+_TEXT_FIELDS = tuple(f.name for f in fields(DocumentMeta) if f.type == "str")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +66,7 @@ class Document:
     author: str = ""
     path: str = ""
     pages: tuple[int, ...] = ()  # where each page starts in `text` (PDFs); empty otherwise
+    title_is_lede: bool = False  # `DocumentMeta.title_is_lede`
 
     def page_at(self, offset: int) -> int:
         """The 1-based page holding `offset` (0 when the document has no pages)."""
@@ -67,10 +83,11 @@ class Document:
             self.published_date,
             self.author,
             self.path,
+            self.title_is_lede,
         )
 
     @property
-    def metadata(self) -> dict[str, str]:
+    def metadata(self) -> dict[str, str | bool]:
         """Metadata stored with every chunk of this document (part of its content hash)."""
         return self.meta.to_chroma()
 
