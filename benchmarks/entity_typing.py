@@ -1,13 +1,14 @@
 """Entity typing: citebot's rules (`bot/answer/answer_types.py`) against spaCy's small English NER.
 
 Data: the answerable questions of eval/natural-dev.jsonl, eval/holdout.jsonl and the shared
-dev.jsonl whose kind (the rules' `answer_kind`) is not "thing"; their candidates are all sentences
-of their gold articles (cleaned and split as ingest does), positive when holding a gold answer
-(`citebot eval`'s normalisation); the gold span is the answer in the positive sentence that best
-covers the question. Measured: typing (a full-strength span of the asked kind overlaps the gold
-span), offers (recall, false-positive rate, precision of a full and of any offer; spaCy's offer
-mirrors the rules' grades, `SPACY_SCORES`), cost (import + load in a fresh process, `nlp(sentence)`,
-a question's 6 candidates through `nlp.pipe`, the rules' `offers`).
+dev.jsonl whose kind (the rules' `answer_kind`) is an entity's (not "thing", nor "cause", which no
+NER label types); their candidates are all sentences of their gold articles (cleaned and split as
+ingest does), positive when holding a gold answer (`citebot eval`'s normalisation); the gold span
+is the answer in the positive sentence that best covers the question. Measured: typing (a
+full-strength span of the asked kind overlaps the gold span), offers (recall, false-positive rate,
+precision of a full and of any offer; spaCy's offer mirrors the rules' grades, `SPACY_SCORES`),
+cost (import + load in a fresh process, `nlp(sentence)`, a question's 6 candidates through
+`nlp.pipe`, the rules' `offers`).
 
 spaCy is no dependency: `python3 -m venv .venv-spacy && .venv-spacy/bin/pip install
 'spacy>=3.8,<3.9' && .venv-spacy/bin/pip install --no-deps --require-hashes -r
@@ -115,8 +116,8 @@ def build(sentences: list[str]) -> tuple[list[Case], Counter[str]]:
             if row.get("type") != "factoid" or not row.get("answers") or not row.get("evidence"):
                 continue
             kind = answer_kind(row["question"])
-            if kind == "thing":
-                counts["kind thing (untyped)"] += 1
+            if kind in ("thing", "cause"):
+                counts[f"kind {kind} (untyped)"] += 1
                 continue
             candidates: list[int] = []
             for doc_id in row["evidence"]:

@@ -83,6 +83,14 @@ def _passage(doc_id: str, text: str, *, start: int = 0, title: str = "") -> Pass
         ("what's the score?", "number"),
         ("what is the income cutoff for couples?", "money"),
         ("Which journal published the study?", "name"),
+        # a cause or a reason; a "why" inside the question asks for none
+        ("why did the mayor resign?", "cause"),
+        ("so why is the bridge closed", "cause"),
+        ("what did the singer die of?", "cause"),
+        ("wat caused the blackout", "cause"),
+        ("What was the cause of the fire?", "cause"),
+        ("Which drug did the firm recall after explaining why sales fell?", "thing"),
+        ("how many people were killed by the storm?", "number"),
     ],
 )
 def test_answer_kind(question: str, kind: str) -> None:
@@ -111,6 +119,10 @@ ASH = "Ash rose 20 kilometers over the island of Tonga; 2 days on it fell."
         ("number", SENT, "how many ppl were sent?", "44", 1.0),
         ("number", SENT, "how many ppl were sent?", "3", 0.5),
         ("name", "China said it would retaliate.", "Who said it would retaliate?", "China", 1.0),
+        ("cause", "He died of heart failure.", "What did he die of?", " heart failure", 1.0),
+        ("cause", "It shut due to a gas leak.", "Why did it shut?", " a gas leak", 1.0),
+        ("cause", "It shut after a gas leak.", "Why did it shut?", " a gas leak", 0.5),
+        ("cause", "A gas leak caused the closure.", "What caused it?", "A gas leak", 0.5),
     ],
 )
 def test_typed_spans_say_where_the_answer_of_the_kind_is(
@@ -143,6 +155,13 @@ def test_a_place_question_names_the_category_it_asks_for(
 ) -> None:
     assert answer_kind(question) == "place"
     assert place_category(question) == category
+
+
+def test_a_death_or_a_cause_said_to_be_unknown_offers_no_cause() -> None:
+    question = "What did the singer die of?"
+
+    assert not typed_spans("cause", "He died on Wednesday, his manager said.", question)
+    assert not typed_spans("cause", "The cause of death was not known.", question)
 
 
 def test_a_known_place_answers_without_a_preposition_before_it() -> None:

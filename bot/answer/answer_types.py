@@ -78,6 +78,33 @@ _NOT_NAMES = frozenset(
 _QUOTED = re.compile(r"[“\"]((?:[^”\"\s]+\s){0,5}[^”\"\s]*[^”\"\s.,!?;:])[.,!?;:]?[”\"]")
 
 NEARBY_CHARS = 50  # about eight words either side of an answer span
+
+# What gives a cause or a reason, with the phrase it introduces (up to the clause's end). The
+# connectives answer fully ("because of the storm", "died of cancer", "started by a homeowner
+# burning trash", "in support of Colin Kaepernick"); a time connective that often gives the
+# occasion ("suspended after violating the rules") and what comes before a cause verb ("a storm
+# is causing delays") half. "The cause was not known" gives none.
+_CAUSES = r"[^,;:.!?”\"]{3,60}"
+_GIVEN_CAUSE = rf"((?!\s*(?:not|unknown|unclear|under|yet|still)\b){_CAUSES})"
+_CAUSE = re.compile(
+    r"\b(?:because(?: of)?|due to|owing to|thanks to|as a result of|in support of|in protest"
+    r"(?: of| at| against| over)?|in solidarity with|in response to|so that|in order to|"
+    r"(?:caused|started|triggered|sparked|prompted|driven|fuel?led|set off|brought on) by|"
+    r"(?:blamed|blames|blaming|attributed) (?:\w+ )?(?:on|to)|stemm(?:ed|ing|s) from|"
+    r"result(?:ed|ing|s)? from|(?:die|died|dies|dying|death|deaths|dead) (?:of|from)|"
+    rf"(?:cause|causes|reason|reasons)(?: of| for)?{_CAUSES}(?: was| is| were))" + _GIVEN_CAUSE,
+    re.IGNORECASE,
+)
+_OCCASION = re.compile(
+    r"\b(?:after|amid|following|for (?:\w+ing|\w+ing \w+))\b" + _GIVEN_CAUSE,
+    re.IGNORECASE,
+)
+# "A severe weather system ... is causing delays": the cause comes before its verb.
+_CAUSING = re.compile(
+    rf"({_CAUSES}?)\s(?:is |was |are |were |has |have |had |been |has been |had been )?"
+    r"(?:causing|caused|causes|led to|leading to|triggered|triggering|sparked|prompted|forced)\b",
+    re.IGNORECASE,
+)
 _ASKS_WHICH = re.compile(r"\b(?:who|whom|whose|which|what|where)\b")
 
 Span = tuple[int, int, float]  # start, end in the sentence, and how fully it answers (0..1]
@@ -180,6 +207,11 @@ def typed_spans(
         if asks_title(question):
             names += _new(_found(_QUOTED, sentence, 1), sentence, lowered, 1.0)
         return names
+    if kind == "cause":
+        occasions = _found(_OCCASION, sentence, 1) + _found(_CAUSING, sentence, 1)
+        return _new(_found(_CAUSE, sentence, 1), sentence, lowered, 1.0) + _new(
+            occasions, sentence, lowered, 0.5
+        )
     return []
 
 

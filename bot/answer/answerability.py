@@ -15,8 +15,9 @@ The signals hold for any article set, not one dataset:
   story ("Honda", "Nissan"); what is left is the asked detail ("goal", "built", "cost"), which a
   sentence that merely mentions the story lacks;
 - answer type: whether the sentence holds an answer of the asked kind (a person or organisation
-  for "who", a place for "where", a date, an amount of money, a percentage, a count) that the
-  question does not already contain, and whether a question that asks for such a kind finds none;
+  for "who", a place for "where", a date, an amount of money, a percentage, a count, a cause for
+  "why") that the question does not already contain, and whether a question that asks for such
+  a kind finds none;
 - similarity: the local embedder's cosine between the question and the sentence (paraphrases),
   the sentence's vector pooled from its chunk's embedding at ingest; and the same cosine with
   both vectors centred on the shortlist's mean, which takes out what every candidate shares (the

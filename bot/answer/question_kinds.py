@@ -1,13 +1,13 @@
 """What kind of answer a question asks for: the question's side of `answer_types`.
 
 Kinds: "money" (how much does it cost), "percent", "number" (how many, how old), "date" (when),
-"place" (where, which city), "name" (who, which company: a person or organisation) and "thing"
-for the rest. They are read from the sentence that asks, its misspelt or chat-spelt question
-words spelt right. A which/what phrase names its kind with its last head noun ("which country
-vocal group" is a group) or with a possessive ("which country's prime minister" asks for the
-country). Chat questions often have no question word ("activision deal exact price?", "adidas q1
-profit drop?", "most polluted us city?", "menorah height?"): their money noun, change word or
-last head noun says the kind.
+"place" (where, which city), "name" (who, which company: a person or organisation), "cause" (why,
+what caused it, what did he die of) and "thing" for the rest. They are read from the sentence that
+asks, its misspelt or chat-spelt question words spelt right. A which/what phrase names its kind
+with its last head noun ("which country vocal group" is a group) or with a possessive ("which
+country's prime minister" asks for the country). Chat questions often have no question word
+("activision deal exact price?", "adidas q1 profit drop?", "most polluted us city?", "menorah
+height?"): their money noun, change word or last head noun says the kind.
 """
 
 from __future__ import annotations
@@ -62,6 +62,15 @@ _DATE_Q = re.compile(
     r"\b(?:which|what) (?:year|yr|day|month|date)\b|\bsince what\b|\b(?:date|yr)\s*\??$"
 )
 _PLACE_Q = re.compile(r"\bwhere\b")
+# A cause or a reason: "why did ...", "what caused ...", "what did he die of", "cause of death".
+# A "why" inside the question ("... when explaining why shoppers ...") asks for no reason.
+_CAUSE_Q = re.compile(
+    r"^\W*(?:(?:so|and|but|ok|okay|then|wait)\W+)?why\b|\bwhy (?:did|does|do|is|was|were|are|"
+    r"has|have|had|would|will|can|could|should|r)\b|\bhow come\b|"
+    r"\bwhat\b.*\b(?:caused|causes|cause|led to|leads to|killed|kills|prompted|triggered|"
+    r"sparked|blame|blamed)\b|\bwhat made\b|\b(?:cause|causes|reason|reasons) (?:of|for|behind)\b|"
+    r"\b(?:die|died|dies|dying|passed away) (?:of|from)\b"
+)
 _NAME_Q = re.compile(r"\bwho(?:m|se|'s|’s)?\b|\b(?:name|called|named|nickname|title)\b")
 _WHICH = re.compile(r"\b(?:which|what)\b((?:\s+[\w’'-]+){1,4})")
 # Head nouns, after "which"/"what", or anywhere in a question with no question word ("most
@@ -176,6 +185,8 @@ def answer_kind(question: str) -> str:
             return kind
     if _NAME_Q.search(q):
         return "name"
+    if _CAUSE_Q.search(q):
+        return "cause"
     if not re.search(r"\b(?:what|which|why|how)\b", q):
         return _head_kind(q)
     return "thing"
