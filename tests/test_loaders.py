@@ -59,6 +59,7 @@ def test_an_untitled_article_is_titled_by_its_opening_sentence_not_its_dateline(
     )
     assert len(a.title) <= 100
     assert b.title == "Adele is returning to Las Vegas."
+    assert a.title_is_lede and b.title_is_lede  # shown as titles, read as no headline
 
 
 def test_html_article_text_and_title_are_extracted(tmp_path: Path) -> None:

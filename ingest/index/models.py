@@ -44,11 +44,6 @@ class DocumentMeta:
         text = {name: str(meta.get(name, "")) for name in _TEXT_FIELDS if name != "doc_id"}
         return cls(doc_id, **text, title_is_lede=bool(meta.get("title_is_lede", False)))
 
-    @property
-    def headline(self) -> str:
-        """The title as its author gave it ("" when it is only the opening sentence)."""
-        return "" if self.title_is_lede else self.title
-
 
 _TEXT_FIELDS = tuple(f.name for f in fields(DocumentMeta) if f.type == "str")
 
