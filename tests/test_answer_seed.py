@@ -32,6 +32,19 @@ def test_the_wire_credit_is_not_quoted_beside_the_answer(seeded_settings: Settin
     assert all("With inputs from" not in c.quote for c in answer.citations)
 
 
+def test_a_question_in_other_words_than_the_article_is_answered(
+    seeded_settings: Settings,
+) -> None:
+    """The seed never says "talks" or "first": it says "discussions" and "Initial reports ...
+    were disclosed by TV Tokyo". A one-article index gives every word the same IDF, so the
+    on-topic gate used to refuse."""
+    answer = build_citebot(seeded_settings).answerer.answer("Who first reported the talks?")
+
+    assert not answer.refused
+    assert "disclosed by TV Tokyo" in answer.text
+    assert any("TV Tokyo" in c.quote for c in answer.citations)
+
+
 def test_unrelated_question_is_refused(seeded_settings: Settings) -> None:
     answer = build_citebot(seeded_settings).answerer.answer("Who won the 2018 FIFA World Cup?")
 

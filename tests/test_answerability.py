@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.answer.answer_types import proper_words
 from bot.answer.answerability import (
     _PRIOR_DECISION,
     _PRIOR_RANK,
@@ -13,6 +14,8 @@ from bot.answer.answerability import (
     default_model,
     features_row,
     headline,
+    passage_holds,
+    passage_stems,
     prepare,
 )
 from bot.answer.estimators import best_threshold, conditional_logit_fit, logistic_fit
@@ -183,3 +186,27 @@ def test_a_headline_loses_its_site_name_and_keeps_its_news() -> None:
         "minutes",
     ]
     assert [t.word for t in headline(question, "Biden says the pandemic is over ...").news] == []
+
+
+def test_a_passage_holds_a_key_term_it_says_in_other_words() -> None:
+    question = prepare("Who first reported the talks?", None)
+    text = "Discussions are in early stages. Initial reports were disclosed by TV Tokyo."
+
+    held = passage_holds(question, text, "Nissan and Honda may partner")
+
+    assert "talk" in held and "talk" not in passage_stems(text, "Nissan and Honda may partner")
+    assert question.coverage(held) > question.coverage(passage_stems(text, ""))
+
+
+def test_names_and_dates_are_not_paraphrased() -> None:
+    """Words of one kind sit near each other ("Toyota" and "Honda", "Tuesday" and "Monday"):
+    a passage about Honda on Monday does not hold Toyota or Tuesday."""
+    text = "The plant, Honda said on Monday, was built in 2019."
+    proper = proper_words([text])
+
+    toyota = passage_holds(prepare("What did Toyota say?", None), text, "", proper)
+    tuesday = passage_holds(prepare("What happened on Tuesday?", None), text, "", proper)
+
+    assert "toyota" not in toyota and "tuesday" not in tuesday
+    built = passage_holds(prepare("Where was the plant constructed?", None), text, "", proper)
+    assert "construct" in built  # a plain word still finds its paraphrase ("built")

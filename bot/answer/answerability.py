@@ -52,12 +52,14 @@ from typing import Any
 
 import numpy as np
 
-from bot.answer.answer_types import around, offers, typed_spans
+from bot.answer.answer_types import around, offers, proper_words, typed_spans
+from bot.answer.facts import MONTH_NAMES, WEEKDAYS
 from bot.answer.models import Passage
 from bot.answer.question_kinds import answer_kind, asking_sentence
 from bot.answer.respelling import respell
 from ingest.index.language.rarity import background_weight
-from ingest.index.language.tokens import KeyTerm, key_terms, terms
+from ingest.index.language.tokens import KeyTerm, is_key_word, key_terms, terms, words
+from ingest.index.language.word_vectors import word_vectors
 
 FEATURES = (
     "coverage",
@@ -289,6 +291,57 @@ def asking_stems(question: str) -> frozenset[str]:
 def passage_stems(text: str, title: str) -> frozenset[str]:
     """The stems a passage offers, its title included."""
     return frozenset(terms(f"{title}\n{text}"))
+
+
+PARAPHRASE = 0.5  # input-word-vector cosine at which a passage word says a key term otherwise
+_CALENDAR = frozenset(MONTH_NAMES) | WEEKDAYS
+
+
+def passage_holds(
+    question: Question, text: str, title: str, proper: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """The stems a passage offers (`passage_stems`), and the stems of the question's key terms
+    that it says in other words: a word of it whose input word vector (`word_vectors`) has a
+    cosine of at least `PARAPHRASE` with the term's ("discussions" for "talks", "built" for
+    "constructed"). Names, dates and numbers count only as written, since words of one kind
+    sit near each other ("Toyota" near "Honda", "Tuesday" near "Monday"); names are the words
+    the question or the passages (`proper`) capitalise mid-sentence."""
+    held = passage_stems(text, title)
+    names = frozenset(w.lower() for w in proper | proper_words([question.text]))
+    vectors = word_vectors()
+    asked = [
+        (t.stem, found)
+        for t in question.terms
+        if not _holds(held, t.stem)
+        and _paraphrasable(t.word, names)
+        and (found := vectors.id(t.word)) is not None
+    ]
+    if not asked:
+        return held
+    said, rows = _passage_rows(f"{title}\n{text}")
+    keep = [i for i, word in enumerate(said) if word not in names]
+    if not keep:
+        return held
+    near = (rows[keep] @ vectors.unit_rows([found for _, found in asked]).T).max(axis=0)
+    return held | {s for (s, _), best in zip(asked, near, strict=True) if best >= PARAPHRASE}
+
+
+def _paraphrasable(word: str, names: frozenset[str] = frozenset()) -> bool:
+    return word not in names and word not in _CALENDAR and not any(c.isdigit() for c in word)
+
+
+@lru_cache(maxsize=256)  # the on-topic gate and the shortlist both ask, per passage
+def _passage_rows(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """A passage's distinct key words that may be paraphrases (whole tokens of the embedder's
+    vocabulary, no date or number), with their unit input word vectors."""
+    vectors = word_vectors()
+    found = {
+        w: i
+        for w in dict.fromkeys(words(text))
+        if is_key_word(w) and _paraphrasable(w) and (i := vectors.id(w))
+    }
+    rows = vectors.unit_rows(list(found.values())) if found else np.zeros((0, 1), np.float32)
+    return tuple(found), rows
 
 
 # A title's trailing site name ("... | CNN Politics", "... - CNN") and cut-off mark ("...").

@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.answer import prompts
-from bot.answer.answer_types import answered
-from bot.answer.answerability import Model, Question, default_model, passage_stems, prepare
+from bot.answer.answer_types import answered, proper_words
+from bot.answer.answerability import (
+    Model,
+    Question,
+    default_model,
+    passage_holds,
+    passage_stems,
+    prepare,
+)
 from bot.answer.citations import check_citations
 from bot.answer.extractive import SentenceEmbedder, Vectors, answer_sentences, compose
 from bot.answer.grammar import parse_answer, says_not_found
@@ -96,8 +103,13 @@ class Answerer:
     def topicality(self, question: str, passages: Sequence[Passage]) -> float:
         """How on-topic the best passage is: weighted share of key terms it and its title hold."""
         prepared = prepare(question, self.retriever.rarity(), passages)
+        proper = proper_words(p.text for p in passages)
         return max(
-            (prepared.coverage(passage_stems(p.text, p.headline)) for p in passages), default=0.0
+            (
+                prepared.coverage(passage_holds(prepared, p.text, p.headline, proper))
+                for p in passages
+            ),
+            default=0.0,
         )
 
     def relevant(self, question: str, passages: Sequence[Passage]) -> bool:

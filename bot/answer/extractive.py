@@ -27,7 +27,7 @@ from bot.answer.answerability import (
     default_model,
     features_row,
     headline,
-    passage_stems,
+    passage_holds,
     prepare,
 )
 from bot.answer.models import Passage
@@ -155,8 +155,10 @@ def shortlist(
     pool = candidates(passages, vectors.sentences if vectors is not None else None)
     if not pool:
         return []
-    offered = {i: passage_stems(p.text, p.headline) for i, p in enumerate(passages)}
     proper = proper_words(p.text for p in passages)
+    offered = {
+        i: passage_holds(question, p.text, p.headline, proper) for i, p in enumerate(passages)
+    }
     for candidate in pool:
         candidate.stems = frozenset(terms(candidate.text))
         candidate.score = (
