@@ -4,9 +4,10 @@ The signals hold for any article set, not one dataset:
 - coverage: the share of the question's key terms (Snowball stems, weighted by rarity: the index's
   IDF blended with English background frequencies) that the sentence holds, with the sentence
   before it (news sentences lean on the one before: "The deal is valued at ..."), and that its
-  passage and title hold;
-- missing: the weight of the most informative key term that the whole passage lacks (the article
-  covers the story but not the asked detail);
+  passage and title hold, as written or in other words ("discussions" for "talks":
+  `passage_holds`, by the local embedder's input word vectors);
+- missing: the weight of the most informative key term that the whole passage lacks, in any
+  words (the article covers the story but not the asked detail);
 - ask coverage: coverage, with the sentence before, of the key terms of the sentence that asks
   ("... was suspended six games for violating the NFL's policy. Which team does Watson play
   for?"): a question that sets the scene first is answered by what the asking sentence wants,

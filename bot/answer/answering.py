@@ -101,7 +101,8 @@ class Answerer:
         return self.retriever.retrieve(Query(question, as_of), self.config.top_k)
 
     def topicality(self, question: str, passages: Sequence[Passage]) -> float:
-        """How on-topic the best passage is: weighted share of key terms it and its title hold."""
+        """How on-topic the best passage is: weighted share of key terms it and its title hold,
+        as written or in other words (`passage_holds`)."""
         prepared = prepare(question, self.retriever.rarity(), passages)
         proper = proper_words(p.text for p in passages)
         return max(
