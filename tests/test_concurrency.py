@@ -245,3 +245,36 @@ def test_cli_ingest_refuses_with_a_clear_message_and_exit_code(tmp_path: Path) -
     assert result.exit_code == EXIT_ERROR
     assert "Another ingest" in result.stderr and "Wait for it to finish" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_embedders_loading_at_once_build_their_sessions_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """onnxruntime's session creation is not thread-safe: embedders of one process that
+    preload together (each CLI command run in-process builds one) crashed it. Each builds its
+    session in turn, and all of them then embed alike."""
+    import onnxruntime as ort
+
+    real = ort.InferenceSession
+    building, most = 0, 0
+    count = threading.Lock()
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal building, most
+        with count:
+            building += 1
+            most = max(most, building)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with count:
+                building -= 1
+
+    monkeypatch.setattr(ort, "InferenceSession", counted)
+    embedders = [LocalEmbedder(threads=1) for _ in range(4)]
+    for embedder in embedders:
+        embedder.preload()
+    vectors = [embedder.embed(["Honda targets 2040."])[0] for embedder in embedders]
+
+    assert most == 1
+    assert all(np.allclose(v, vectors[0]) for v in vectors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,14 @@ def length_buckets(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
     return batches[::-1]
 
 
+# onnxruntime's session creation is not thread-safe (microsoft/onnxruntime#27089): two
+# embedders of one process loading at once (each `preload`s in a thread of its own) crashed the
+# process with a segmentation fault. Sessions are built one at a time; running them is safe.
+_SESSION_LOCK = threading.Lock()
+
+
 def new_session(model: Path, threads: int) -> Any:
+    """An onnxruntime CPU session for `model` (built under a process-wide lock)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -67,9 +75,10 @@ def new_session(model: Path, threads: int) -> Any:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
-    return ort.InferenceSession(
-        str(model), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    with _SESSION_LOCK:
+        return ort.InferenceSession(
+            str(model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
 
 
 def usable_cores() -> int:
