@@ -104,7 +104,8 @@ def _int8_matrix(tensor: memoryview) -> np.ndarray | None:
             dims.extend([value] if isinstance(value, int) else _packed(value))
     if name != TABLE or kind != _INT8 or len(dims) != 2 or len(raw) != dims[0] * dims[1]:
         return None
-    return np.frombuffer(raw, dtype=np.int8).reshape(dims)
+    # A copy, so the rest of the file (the other 12 MB of weights) is not kept in memory.
+    return np.frombuffer(raw, dtype=np.int8).reshape(dims).copy()
 
 
 def _fields(message: memoryview) -> Iterator[tuple[int, int | memoryview]]:
