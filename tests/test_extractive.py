@@ -98,6 +98,8 @@ def test_answer_kind(question: str, kind: str) -> None:
 
 
 SENT = "It sent 44 people to the shelters of its 3 counties."
+CASES = "In 3 weeks the county saw 12 cases."
+MAYOR = "Ron Nirenberg backed it, San Antonio said."
 ASH = "Ash rose 20 kilometers over the island of Tonga; 2 days on it fell."
 
 
@@ -118,7 +120,14 @@ ASH = "Ash rose 20 kilometers over the island of Tonga; 2 days on it fell."
         # chat's "ppl" counts people: the count beside "people" answers, the other number half
         ("number", SENT, "how many ppl were sent?", "44", 1.0),
         ("number", SENT, "how many ppl were sent?", "3", 0.5),
-        ("name", "China said it would retaliate.", "Who said it would retaliate?", "China", 1.0),
+        ("name", "Huawei said it would retaliate.", "Who said it would retaliate?", "Huawei", 1.0),
+        # a counted noun is the phrase's key words, most often its last: "cases", not "positive"
+        ("number", CASES, "How many positive monkeypox cases are there?", "12", 1.0),
+        ("number", CASES, "How many positive monkeypox cases are there?", "3", 0.5),
+        # a name that is only a place, or a word that describes, answers "who" half
+        ("name", MAYOR, "Who backed the plan?", "Ron Nirenberg", 1.0),
+        ("name", MAYOR, "Who backed the plan?", "San Antonio", 0.5),
+        ("name", "Trump-era rules stayed.", "Who kept the rules?", "Trump-era", 0.5),
         ("cause", "He died of heart failure.", "What did he die of?", " heart failure", 1.0),
         ("cause", "It shut due to a gas leak.", "Why did it shut?", " a gas leak", 1.0),
         ("cause", "It shut after a gas leak.", "Why did it shut?", " a gas leak", 0.5),

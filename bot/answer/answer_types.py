@@ -26,6 +26,7 @@ from ingest.index.language.rarity import zipf
 from ingest.index.language.sentences import split_sentences
 from ingest.index.language.tokens import (
     QUESTION_WORDS,
+    is_key_word,
     key_stems,
     spell_question_words,
     stem,
@@ -60,7 +61,7 @@ DATE = re.compile(
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _OLD_YEAR = re.compile(r"\b(?:in|since|from|by|until|before|after|around|circa)\s+(1[0-8]\d\d)\b")
 _DECADE = re.compile(r"\b(?:1[0-9]|20)\d0s\b")
-_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+([a-z][\w-]*)")
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+((?:[a-z][\w-]*\s*){1,4})")
 _NEAR = 24  # characters either side of a number where its unit or noun is looked for
 _NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s+(?:of|de|von|van|the|and|&)?\s*[A-Z][\w’'&.-]*)*")
 _PLACE = re.compile(
@@ -203,7 +204,9 @@ def typed_spans(
     if kind == "place":
         return _places(sentence, question_stems, place_category(question), proper)
     if kind == "name":
-        names = _names(sentence, question_stems, proper)
+        names = [
+            (a, b, _as_named(sentence[a:b])) for a, b, _ in _names(sentence, question_stems, proper)
+        ]
         if asks_title(question):
             names += _new(_found(_QUOTED, sentence, 1), sentence, lowered, 1.0)
         return names
@@ -213,6 +216,24 @@ def typed_spans(
             occasions, sentence, lowered, 0.5
         )
     return []
+
+
+# "Trump-era", "Democrat-led", "Afro-Colombian": a capitalised word that describes, no one's name.
+_DESCRIBING = re.compile(
+    r"^[A-Z][\w.]*-(?:era|led|based|backed|born|owned|run|made|style|linked|funded|like)$|"
+    r"^(?:Afro|Anglo|Sino|Indo|Euro|Franco|Russo|Pan|Pro|Anti|Non|Ex)-[A-Z]\w*$"
+)
+
+
+def _as_named(text: str) -> float:
+    """How fully a name answers who or which: a person or organisation. Half for one that is
+    only a known place ("San Antonio", "California's", a "WASHINGTON –" dateline) or a
+    describing compound ("Trump-era"): the answer is more often someone there."""
+    bare = _bare(text.strip())
+    if _DESCRIBING.match(bare):
+        return 0.5
+    lookup = bare.title() if bare.isupper() and len(bare) > 3 else bare
+    return 0.5 if any(a == 0 and b == len(lookup) for a, b, _ in places_in(lookup)) else 1.0
 
 
 def _places(
@@ -249,11 +270,7 @@ def _measured(spans: list[Span], sentence: str, question_lower: str) -> list[Spa
     kilometers" for "how high"), or to the noun it counts ("four people" for "how many people");
     any other number half. Without a measure or a counted noun in the question, every number."""
     units = [unit for cue, unit in MEASURES if re.search(cue, question_lower)]
-    counted = _HOW_MANY.search(question_lower)
-    if counted is not None:
-        noun = stem(counted.group(1))
-        if len(noun) >= 3:
-            units.append(rf"{re.escape(noun)}\w*")
+    units += [rf"{re.escape(noun)}\w*" for noun in counted_nouns(question_lower)]
     if not units:
         return spans
     near = re.compile(rf"\b(?:{'|'.join(units)})", re.IGNORECASE)
@@ -265,6 +282,23 @@ def _measured(spans: list[Span], sentence: str, question_lower: str) -> list[Spa
         aside = age and sentence[max(0, a - 2) : a] == ", " and sentence[b : b + 1] == ","
         out.append((a, b, 1.0 if aside or near.search(window) else 0.5))
     return out
+
+
+def counted_nouns(question_lower: str) -> list[str]:
+    """The stems of what a "how many" question counts: the key words of the phrase after it, up
+    to the first other word ("how many patriot front members were arrested": patriot, front,
+    member). The counted noun is most often the phrase's last word, not its first ("positive
+    monkeypox cases", "gop senators")."""
+    counted = _HOW_MANY.search(question_lower)
+    if counted is None:
+        return []
+    nouns = []
+    for n, word in enumerate(counted.group(1).split()):
+        if n and not is_key_word(word):
+            break
+        if len(noun := stem(word)) >= 3:
+            nouns.append(noun)
+    return nouns
 
 
 def offers(kind: str, sentence: str, question: str, proper: frozenset[str] | None = None) -> float:
